@@ -1,1 +1,22 @@
-fn main() {}
+//! `stackplan`: see the library crate for the command line itself.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cwd = match std::env::current_dir() {
+        Ok(dir) => dir.to_string_lossy().into_owned(),
+        Err(e) => {
+            eprintln!("error: cannot read the current directory: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut io = stackplan::Io {
+        env: std::env::vars().collect(),
+        cwd,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+    };
+    ExitCode::from(stackplan::run(std::env::args().collect(), &mut io))
+}

@@ -1,13 +1,18 @@
 //! stackplan-core: the pure library behind stackplan.
 //!
 //! Invariant: this crate does no I/O. It has no filesystem, clock, threads, network or
-//! randomness. Callers hand it files as name → bytes and an environment map; files it
-//! discovers later (`extends`, `include`, `env_file`) are read through [`loader::FileSource`].
+//! randomness. Callers hand it files through [`source::FileSource`] and an environment map;
+//! the same input gives byte-identical output on every platform.
 
 pub mod dotenv;
 pub mod error;
+pub mod fspath;
 pub mod interpolate;
+pub mod loader;
+pub mod options;
+pub mod render;
 pub mod rollout;
+pub mod source;
 pub mod tree;
 pub mod units;
 pub mod yaml;

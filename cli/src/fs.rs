@@ -1,0 +1,47 @@
+//! The real filesystem behind the core's [`FileSource`].
+
+use stackplan_core::source::FileSource;
+use std::io::Read;
+
+/// Reads files from disk, refusing anything over `max_bytes` before reading it whole.
+pub struct DiskFiles {
+    pub max_bytes: u64,
+}
+
+impl FileSource for DiskFiles {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        let file = std::fs::File::open(path).map_err(|e| describe(path, &e))?;
+        let meta = file.metadata().map_err(|e| describe(path, &e))?;
+        if meta.is_dir() {
+            return Err(format!("{path} is a directory"));
+        }
+        if meta.len() > self.max_bytes {
+            return Err(format!(
+                "file is {} bytes, over the limit of {} bytes (raise it with --max-file-size)",
+                meta.len(),
+                self.max_bytes
+            ));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        // Read at most one byte over the limit, in case the file grows while we read it.
+        file.take(self.max_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| describe(path, &e))?;
+        if bytes.len() as u64 > self.max_bytes {
+            return Err(format!("file is over the limit of {} bytes", self.max_bytes));
+        }
+        Ok(bytes)
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    }
+}
+
+fn describe(path: &str, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("open {path}: no such file or directory"),
+        std::io::ErrorKind::PermissionDenied => format!("open {path}: permission denied"),
+        _ => format!("open {path}: {e}"),
+    }
+}

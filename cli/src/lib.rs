@@ -1,0 +1,274 @@
+//! The `stackplan` command line as a library: [`run`] takes the argument vector, the
+//! environment and the working directory, and writes to the given streams. The binary is a
+//! thin `main` over it; tests call it in-process with a case's exact arguments and environment.
+//!
+//! It reads files and the environment, calls the core, and prints. Global Compose options
+//! (`-f`, `-p`, `--profile`, `--env-file`, `--project-directory`) are accepted before or after
+//! the sub-command, as with `docker compose`.
+
+pub mod fs;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use stackplan_core::error::{Error, ErrorKind};
+use stackplan_core::loader::{self, Loaded};
+use stackplan_core::options::{self, ProjectRequest};
+use stackplan_core::render::{self, RenderOptions};
+use stackplan_core::source::SourceSet;
+use indexmap::IndexMap;
+use std::io::Write;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stackplan",
+    version,
+    about = "Merge, lint and plan Docker Compose stacks for Docker Swarm",
+    long_about = "Merge Compose files exactly like `docker compose config`, lint them for Swarm, and preview rollouts.\n\nExit status: 0 success, 1 invalid input, 2 usage or I/O error."
+)]
+struct Cli {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by every sub-command, named as `docker compose` names them.
+#[derive(Args, Debug, Clone)]
+struct ProjectArgs {
+    /// Compose configuration files (repeatable; later files override earlier ones)
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Project name
+    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    project_name: Option<String>,
+    /// Specify a profile to enable (repeatable)
+    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    profiles: Vec<String>,
+    /// Specify an alternate environment file (repeatable)
+    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    env_files: Vec<String>,
+    /// Specify an alternate working directory (default: the folder of the first file)
+    #[arg(long = "project-directory", global = true, value_name = "DIR")]
+    project_directory: Option<String>,
+    /// Refuse input files larger than this many bytes
+    #[arg(long = "max-file-size", global = true, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, env = "STACKPLAN_MAX_FILE_SIZE")]
+    max_file_size: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse, resolve and render the Compose files in canonical format (like `docker compose config`)
+    Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+struct ConfigArgs {
+    /// Format the output
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    format: Format,
+    /// Don't interpolate environment variables
+    #[arg(long)]
+    no_interpolate: bool,
+    /// Don't normalize the compose model
+    #[arg(long)]
+    no_normalize: bool,
+    /// Don't resolve file paths
+    #[arg(long)]
+    no_path_resolution: bool,
+    /// Only validate the configuration, don't print anything
+    #[arg(short, long)]
+    quiet: bool,
+    /// Print the service names, one per line
+    #[arg(long)]
+    services: bool,
+    /// Print the image names, one per line
+    #[arg(long)]
+    images: bool,
+    /// Annotate each value of the YAML output with the file:line that set it
+    #[arg(long)]
+    origins: bool,
+    /// Save to file (default to stdout)
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// Only these services (and what they depend on)
+    #[arg(value_name = "SERVICE")]
+    service_names: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+/// The argument vector with the Docker CLI plugin protocol handled: as `docker-stackplan`,
+/// the docker CLI passes the plugin name as the first argument.
+fn plugin_args(mut argv: Vec<String>) -> Vec<String> {
+    let invoked_as_plugin = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|n| n.to_string_lossy().starts_with("docker-"));
+    if invoked_as_plugin && argv.get(1).is_some_and(|a| a == "stackplan") {
+        argv.remove(1);
+    }
+    argv
+}
+
+/// Where a run reads its context from and writes to.
+pub struct Io<'a> {
+    pub env: IndexMap<String, String>,
+    pub cwd: String,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Runs the command line; returns the exit status (0 ok, 1 invalid input, 2 usage or I/O).
+pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
+    let argv = plugin_args(argv);
+    if argv.get(1).is_some_and(|a| a == "docker-cli-plugin-metadata") {
+        let _ = writeln!(
+            io.stdout,
+            "{}",
+            serde_json::json!({
+                "SchemaVersion": "0.1.0",
+                "Vendor": "stackplan",
+                "Version": env!("CARGO_PKG_VERSION"),
+                "ShortDescription": "Merge, lint and plan Compose stacks for Swarm",
+                "URL": "https://github.com/stackplan/stackplan"
+            })
+        );
+        return 0;
+    }
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let rendered = e.render().ansi().to_string();
+            if e.use_stderr() {
+                let _ = write!(io.stderr, "{rendered}");
+                return 2;
+            }
+            let _ = write!(io.stdout, "{rendered}");
+            return 0;
+        }
+    };
+    match cli.command {
+        Command::Config(args) => run_config(&cli.project, &args, io),
+    }
+}
+
+fn request(project: &ProjectArgs, config: &ConfigArgs, io: &Io<'_>) -> ProjectRequest {
+    ProjectRequest {
+        files: project.files.clone(),
+        project_name: project.project_name.clone(),
+        project_directory: project.project_directory.clone(),
+        env_files: project.env_files.clone(),
+        profiles: project.profiles.clone(),
+        cwd: io.cwd.clone(),
+        os_env: io.env.clone(),
+        no_interpolate: config.no_interpolate,
+        no_normalize: config.no_normalize,
+        no_path_resolution: config.no_path_resolution,
+    }
+}
+
+fn report(error: &Error, sources: Option<&SourceSet>, io: &mut Io<'_>) -> u8 {
+    let place = error
+        .origin
+        .as_ref()
+        .and_then(|o| sources.and_then(|s| s.locate(o)));
+    match place {
+        Some(place) => writeln!(io.stderr, "error: {place}: {}", error.message),
+        None => writeln!(io.stderr, "error: {}", error.message),
+    }
+    .ok();
+    match error.kind {
+        ErrorKind::Invalid => 1,
+        ErrorKind::Io => 2,
+    }
+}
+
+fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
+    let request = request(project, args, io);
+    let files = fs::DiskFiles { max_bytes: project.max_file_size };
+    let mut opts = match options::resolve(&request, &files) {
+        Ok(o) => o,
+        Err(e) => return report(&e, None, io),
+    };
+    opts.limits.max_file_bytes = usize::try_from(project.max_file_size).unwrap_or(usize::MAX);
+    opts.selected_services = args.service_names.clone();
+    let loaded: Loaded = match loader::load(&opts, &files) {
+        Ok(l) => l,
+        Err(failure) => return report(&failure.error, Some(&failure.sources), io),
+    };
+    for warning in &loaded.warnings {
+        let _ = writeln!(io.stderr, "warning: {}", warning.message);
+    }
+    if args.quiet {
+        return 0;
+    }
+    let text = if args.services {
+        service_names(&loaded)
+    } else if args.images {
+        images(&loaded, &opts.project_name)
+    } else {
+        let render_opts = RenderOptions {
+            escape_dollar: opts.interpolate,
+            origins: args.origins.then_some(&loaded.sources),
+        };
+        match (args.format, args.origins) {
+            (Format::Json, false) => render::to_json(&loaded.project, &render_opts) + "\n",
+            (Format::Json, true) => {
+                let _ = writeln!(io.stderr, "error: --origins needs the YAML format");
+                return 2;
+            }
+            (Format::Yaml, _) => render::to_yaml(&loaded.project, &render_opts),
+        }
+    };
+    write_output(args.output.as_deref(), &text, io)
+}
+
+fn service_names(loaded: &Loaded) -> String {
+    let mut out = String::new();
+    if let Some(services) = loaded.project.get("services").and_then(|s| s.as_map()) {
+        for name in services.keys() {
+            out.push_str(&name.name);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn images(loaded: &Loaded, project: &str) -> String {
+    let mut out = String::new();
+    if let Some(services) = loaded.project.get("services").and_then(|s| s.as_map()) {
+        for (name, service) in services {
+            let image = service
+                .get("image")
+                .and_then(|i| i.as_str())
+                .map_or_else(|| format!("{project}-{}", name.name), str::to_owned);
+            out.push_str(&image);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
+    let result = match path {
+        Some(path) => {
+            let target = stackplan_core::fspath::absolutize(&io.cwd, path);
+            std::fs::write(&target, text).map_err(|e| format!("cannot write {path}: {e}"))
+        }
+        None => io
+            .stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| io.stdout.flush())
+            .map_err(|e| format!("cannot write to stdout: {e}")),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "error: {message}");
+            2
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The Compose loader: files in, canonical project model out, in the order
+//! `docker compose config` (compose-go) applies its steps:
+//!
+//! per file and YAML document: parse → collect `!reset`/`!override` → interpolate (with type
+//! casts) → `extends` → apply resets to what earlier files built → `include` → merge → enforce
+//! unicity → validate → canonical (long) syntax → unicity again; then, once: defaults →
+//! semantic validation → relative paths → environment lookups → normalization → the typed
+//! project ([`project`]) → profiles → consistency checks → `env_file` resolution.
+//!
+//! Every value keeps the [`Origin`] it was written at through all of it.
+
+mod canonical;
+mod extends;
+mod include;
+mod interp;
+mod merge;
+mod normalize;
+mod paths;
+pub mod project;
+mod reset;
+
+use crate::error::{Error, Result};
+use crate::source::{FileSource, SourceSet};
+use crate::tree::{Key, Map, Node, Origin, Value};
+use crate::yaml::{self, Limits};
+use indexmap::IndexMap;
+
+/// Everything a load needs besides the files' bytes.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Absolute paths of the Compose files, in `-f` order.
+    pub files: Vec<String>,
+    /// How each file is named in diagnostics (same order as `files`).
+    pub display_names: Vec<String>,
+    /// The project directory (relative paths resolve against it).
+    pub working_dir: String,
+    /// The project name, already decided (`-p`, `COMPOSE_PROJECT_NAME`, `name:` or the folder).
+    pub project_name: String,
+    /// The environment used for interpolation: process environment over `.env`.
+    pub environment: IndexMap<String, String>,
+    /// Active profiles (`--profile`, `COMPOSE_PROFILES`); `*` enables all.
+    pub profiles: Vec<String>,
+    pub interpolate: bool,
+    pub normalize: bool,
+    pub resolve_paths: bool,
+    /// Services named on the command line: only they and their dependencies are kept.
+    pub selected_services: Vec<String>,
+    /// The user's home directory (`$HOME` of the process), for `~` in paths.
+    pub home_dir: Option<String>,
+    pub limits: Limits,
+}
+
+impl LoadOptions {
+    pub fn new(files: Vec<String>, working_dir: String, project_name: String) -> Self {
+        LoadOptions {
+            display_names: files.clone(),
+            files,
+            working_dir,
+            project_name,
+            environment: IndexMap::new(),
+            profiles: Vec::new(),
+            interpolate: true,
+            normalize: true,
+            resolve_paths: true,
+            home_dir: None,
+            selected_services: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A warning Compose would print on stderr (the load still succeeds).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Warning {
+    pub message: String,
+    pub origin: Option<Origin>,
+}
+
+/// The result of a load: the project model as `config` prints it, and what was read.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub project: Node,
+    pub sources: SourceSet,
+    pub warnings: Vec<Warning>,
+}
+
+/// Shared state of one load.
+pub(crate) struct Ctx<'a> {
+    pub fs: &'a dyn FileSource,
+    pub opts: &'a LoadOptions,
+    pub sources: SourceSet,
+    pub warnings: Vec<Warning>,
+}
+
+impl Ctx<'_> {
+    pub fn warn(&mut self, message: impl Into<String>, origin: Option<Origin>) {
+        let message = message.into();
+        if !self.warnings.iter().any(|w| w.message == message) {
+            self.warnings.push(Warning { message, origin });
+        }
+    }
+
+    /// Reads, decodes and parses one file, registering it for diagnostics.
+    pub fn parse_file(&mut self, path: &str, display: &str) -> Result<Vec<Node>> {
+        let bytes = self
+            .fs
+            .read(path)
+            .map_err(|e| Error::io(format!("{display}: {e}")))?;
+        if bytes.len() > self.opts.limits.max_file_bytes {
+            return Err(Error::invalid(
+                format!(
+                    "{display}: file is {} bytes, over the limit of {} bytes (raise it with --max-file-size)",
+                    bytes.len(),
+                    self.opts.limits.max_file_bytes
+                ),
+                None,
+            ));
+        }
+        let id = self.sources.len() as u32;
+        let text = yaml::decode(&bytes, id)?;
+        let id = self
+            .sources
+            .add(display.to_owned(), path.to_owned(), text.clone());
+        yaml::parse(&text, id, &self.opts.limits)
+    }
+}
+
+/// How one model (the main project, or an included one) is loaded.
+#[derive(Clone)]
+pub(crate) struct ModelScope {
+    pub files: Vec<(String, String)>,
+    pub working_dir: String,
+    pub environment: IndexMap<String, String>,
+    pub interpolate: bool,
+    pub resolve_paths: bool,
+    pub validate: bool,
+    pub extends: bool,
+    pub include: bool,
+    pub defaults: bool,
+    /// Files on the include chain, to detect include cycles.
+    pub included: Vec<String>,
+}
+
+/// A failed load: the error, and the files read so far (to name the file it points into).
+#[derive(Clone, Debug)]
+pub struct LoadFailure {
+    pub error: Error,
+    pub sources: SourceSet,
+}
+
+/// Loads a project the way `docker compose config` does.
+pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadFailure>> {
+    let mut ctx = Ctx {
+        fs,
+        opts,
+        sources: SourceSet::default(),
+        warnings: Vec::new(),
+    };
+    match load_in(&mut ctx) {
+        Ok(project) => Ok(Loaded {
+            project,
+            sources: ctx.sources,
+            warnings: ctx.warnings,
+        }),
+        Err(error) => Err(Box::new(LoadFailure {
+            error,
+            sources: ctx.sources,
+        })),
+    }
+}
+
+fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
+    let opts = ctx.opts;
+    if opts.files.is_empty() {
+        return Err(Error::io("no configuration file provided: not found"));
+    }
+    let mut environment = opts.environment.clone();
+    environment
+        .entry("COMPOSE_PROJECT_NAME".to_owned())
+        .or_insert_with(|| opts.project_name.clone());
+    let scope = ModelScope {
+        files: opts
+            .files
+            .iter()
+            .cloned()
+            .zip(opts.display_names.iter().cloned())
+            .collect(),
+        working_dir: opts.working_dir.clone(),
+        environment,
+        interpolate: opts.interpolate,
+        resolve_paths: opts.resolve_paths,
+        validate: true,
+        extends: true,
+        include: true,
+        defaults: true,
+        included: Vec::new(),
+    };
+    let mut dict = load_model(ctx, &scope)?;
+    if dict.as_map().is_none_or(|m| m.is_empty()) {
+        return Err(Error::invalid("empty compose file", None));
+    }
+    if opts.normalize {
+        if let Some(map) = dict.as_map_mut() {
+            map.insert(
+                Key::synthetic("name"),
+                Node::synthetic(Value::Str(opts.project_name.clone())),
+            );
+        }
+        normalize::normalize(&mut dict, &opts.environment)?;
+    }
+    project::build(ctx, dict, &scope)
+}
+
+/// `loadYamlModel`: merges the files of one model.
+pub(crate) fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
+    let mut dict = Node::synthetic(Value::Map(Map::new()));
+    for (path, display) in &scope.files {
+        load_file(ctx, scope, path, display, &mut dict)?;
+    }
+    if scope.defaults {
+        canonical::set_defaults(&mut dict);
+    }
+    if scope.validate {
+        canonical::validate_resources(&dict)?;
+    }
+    if scope.resolve_paths {
+        paths::resolve(ctx, &mut dict, &scope.working_dir)?;
+    }
+    resolve_environment(&mut dict, &scope.environment);
+    Ok(dict)
+}
+
+/// `loadYamlFile`: parses one file and merges each of its documents into `dict`.
+pub(crate) fn load_file(
+    ctx: &mut Ctx<'_>,
+    scope: &ModelScope,
+    path: &str,
+    display: &str,
+    dict: &mut Node,
+) -> Result<Vec<reset::ResetPaths>> {
+    let documents = ctx.parse_file(path, display)?;
+    let mut resets = Vec::new();
+    for mut doc in documents {
+        if doc.as_map().is_none() {
+            return Err(Error::at("Top-level object must be a mapping", doc.origin));
+        }
+        let reset_paths = reset::collect(&mut doc);
+        if scope.interpolate {
+            interp::interpolate(ctx, &mut doc, &scope.environment)?;
+        }
+        if scope.extends {
+            extends::apply(ctx, scope, &mut doc, path, &reset_paths)?;
+        }
+        reset_paths.apply(dict);
+        if scope.include {
+            include::apply(ctx, scope, &mut doc, path)?;
+        }
+        merge::merge_root(dict, doc)?;
+        merge::enforce_unicity(dict)?;
+        if scope.validate {
+            if let Some(version) = dict.as_map_mut().and_then(|m| m.shift_remove("version")) {
+                ctx.warn(
+                    format!(
+                        "{display}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
+                    ),
+                    Some(version.origin),
+                );
+            }
+        }
+        canonical::canonical(dict, !scope.interpolate)?;
+        canonical::omit_empty(dict);
+        merge::enforce_unicity(dict)?;
+        resets.push(reset_paths);
+    }
+    Ok(resets)
+}
+
+/// `ResolveEnvironment`: list-form environment entries without `=` take the value from the
+/// environment. (Secret and config contents read from the environment are never printed, so
+/// that half of compose-go's step has no visible effect and is left out.)
+fn resolve_environment(dict: &mut Node, environment: &IndexMap<String, String>) {
+    if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
+        for service in services.values_mut() {
+            if let Some(items) = service.get_mut("environment").and_then(Node::as_seq_mut) {
+                for item in items.iter_mut() {
+                    if let Value::Str(s) = &item.value {
+                        if let Some(found) = environment.get(s.as_str()) {
+                            item.value = Value::Str(format!("{s}={found}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+

@@ -1,0 +1,226 @@
+//! What `docker compose` decides before loading: which files, which project directory, which
+//! environment (`.env`, `--env-file`, the process environment), which profiles and which
+//! project name. Pure: files are probed and read through [`FileSource`].
+
+use crate::dotenv;
+use crate::error::{Error, Result};
+use crate::fspath;
+use crate::loader::LoadOptions;
+use crate::source::FileSource;
+use crate::tree::Value;
+use crate::yaml;
+use indexmap::IndexMap;
+
+/// What the user asked for, as flags and environment.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectRequest {
+    /// `-f` values as given (relative to `cwd`); `-` is not supported.
+    pub files: Vec<String>,
+    pub project_name: Option<String>,
+    pub project_directory: Option<String>,
+    pub env_files: Vec<String>,
+    pub profiles: Vec<String>,
+    /// The current directory (absolute).
+    pub cwd: String,
+    /// The process environment.
+    pub os_env: IndexMap<String, String>,
+    pub no_interpolate: bool,
+    pub no_normalize: bool,
+    pub no_path_resolution: bool,
+}
+
+/// File names `docker compose` looks for when no `-f` is given, in order.
+pub const DEFAULT_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const OVERRIDE_FILES: &[&str] = &[
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// Resolves a request into [`LoadOptions`].
+pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions> {
+    let cwd = &req.cwd;
+    let explicit_files: Vec<String> = req.files.iter().map(|f| fspath::absolutize(cwd, f)).collect();
+    // The project directory decides where `.env` is read, so it comes first.
+    let mut working_dir = match (&req.project_directory, explicit_files.first()) {
+        (Some(dir), _) => fspath::absolutize(cwd, dir),
+        (None, Some(first)) => fspath::dir(first),
+        (None, None) => cwd.clone(),
+    };
+    let environment = build_environment(req, fs, &working_dir)?;
+
+    let mut files = explicit_files;
+    let mut display: Vec<String> = req.files.clone();
+    if files.is_empty() {
+        if let Some(list) = environment.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
+            let separator = environment
+                .get("COMPOSE_PATH_SEPARATOR")
+                .cloned()
+                .unwrap_or_else(|| ":".to_owned());
+            for f in list.split(separator.as_str()).filter(|f| !f.is_empty()) {
+                // COMPOSE_FILE entries are relative to the current directory, even when the
+                // value came from the project's .env (checked against the oracle).
+                files.push(fspath::absolutize(cwd, f));
+                display.push(f.to_owned());
+            }
+        } else {
+            let (found, shown) = find_default_files(fs, cwd)?;
+            files = found;
+            display = shown;
+        }
+        if req.project_directory.is_none() {
+            if let Some(first) = files.first() {
+                working_dir = fspath::dir(first);
+            }
+        }
+    }
+    let profiles = if req.profiles.is_empty() {
+        environment
+            .get("COMPOSE_PROFILES")
+            .map(|p| p.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    } else {
+        req.profiles.clone()
+    };
+    let project_name = match &req.project_name {
+        Some(name) => {
+            if normalize_project_name(name) != *name || name.is_empty() {
+                return Err(Error::io(format!(
+                    "invalid project name {name:?}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
+                )));
+            }
+            name.clone()
+        }
+        None => match environment.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
+            Some(name) => normalize_project_name(name),
+            None => match declared_name(fs, &files, &environment, !req.no_interpolate) {
+                Some(name) => normalize_project_name(&name),
+                None => normalize_project_name(&base_name(&working_dir)),
+            },
+        },
+    };
+    let mut opts = LoadOptions::new(files, working_dir, project_name);
+    opts.display_names = display;
+    opts.environment = environment;
+    opts.profiles = profiles;
+    opts.interpolate = !req.no_interpolate;
+    opts.normalize = !req.no_normalize;
+    opts.resolve_paths = !req.no_path_resolution;
+    opts.home_dir = req.os_env.get("HOME").cloned();
+    Ok(opts)
+}
+
+/// The process environment over the `.env` file (or the `--env-file`s, applied in order).
+fn build_environment(
+    req: &ProjectRequest,
+    fs: &dyn FileSource,
+    working_dir: &str,
+) -> Result<IndexMap<String, String>> {
+    let env_files: Vec<String> = if req.env_files.is_empty() {
+        let default = fspath::join(working_dir, ".env");
+        if fs.is_file(&default) { vec![default] } else { Vec::new() }
+    } else {
+        req.env_files.iter().map(|f| fspath::absolutize(&req.cwd, f)).collect()
+    };
+    let mut from_files: IndexMap<String, String> = IndexMap::new();
+    for file in &env_files {
+        let bytes = fs.read(file).map_err(|e| Error::io(format!("{file}: {e}")))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let lookup = |name: &str| req.os_env.get(name).cloned().or_else(|| from_files.get(name).cloned());
+        let parsed = dotenv::parse(&text, &lookup).map_err(|e| {
+            Error::invalid(format!("failed to read {file}: line {}: {}", e.line, e.message), None)
+        })?;
+        for (k, v) in parsed {
+            if let Some(v) = v {
+                from_files.insert(k, v);
+            }
+        }
+    }
+    let mut environment = from_files;
+    for (k, v) in &req.os_env {
+        environment.insert(k.clone(), v.clone());
+    }
+    Ok(environment)
+}
+
+/// Looks for the default file names in `dir` and then its parents, like compose does, and
+/// adds the matching override file.
+fn find_default_files(fs: &dyn FileSource, dir: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let mut current = dir.to_owned();
+    loop {
+        if let Some(name) = DEFAULT_FILES.iter().find(|n| fs.is_file(&fspath::join(&current, n))) {
+            let mut files = vec![fspath::join(&current, name)];
+            let mut shown = vec![(*name).to_owned()];
+            if let Some(o) = OVERRIDE_FILES.iter().find(|n| fs.is_file(&fspath::join(&current, n))) {
+                files.push(fspath::join(&current, o));
+                shown.push((*o).to_owned());
+            }
+            return Ok((files, shown));
+        }
+        let parent = fspath::dir(&current);
+        if parent == current {
+            return Err(Error::io("no configuration file provided: not found"));
+        }
+        current = parent;
+    }
+}
+
+/// The last `name:` a file declares (interpolated), as compose-go's `projectName` reads it.
+fn declared_name(
+    fs: &dyn FileSource,
+    files: &[String],
+    environment: &IndexMap<String, String>,
+    interpolate: bool,
+) -> Option<String> {
+    let mut name = None;
+    for file in files {
+        let Ok(bytes) = fs.read(file) else { continue };
+        let Ok(text) = yaml::decode(&bytes, 0) else { continue };
+        let Ok(docs) = yaml::parse(&text, 0, &yaml::Limits::default()) else { continue };
+        for doc in docs {
+            if let Some(Value::Str(n)) = doc.get("name").map(|n| &n.value) {
+                let value = if interpolate {
+                    crate::interpolate::interpolate(n, &|k| environment.get(k).cloned())
+                        .map(|i| i.value)
+                        .unwrap_or_else(|_| n.clone())
+                } else {
+                    n.clone()
+                };
+                if !value.is_empty() {
+                    name = Some(value);
+                }
+            }
+        }
+    }
+    name
+}
+
+fn base_name(dir: &str) -> String {
+    dir.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default().to_owned()
+}
+
+/// compose-go `NormalizeProjectName`: lower-case, only `[a-z0-9_-]`, starting with a letter
+/// or digit.
+pub fn normalize_project_name(name: &str) -> String {
+    let lowered: String = name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    lowered
+        .trim_start_matches(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_names_normalize_like_compose() {
+        assert_eq!(normalize_project_name("My App!"), "myapp");
+        assert_eq!(normalize_project_name("_x-1"), "x-1");
+        assert_eq!(base_name("/home/u/book-ch14/"), "book-ch14");
+    }
+}

@@ -1,0 +1,63 @@
+//! The compose-config conformance corpus (`../shared/conformance/compose-config/`) and the
+//! stack-300 benchmark input: `stackplan config --format json` must print what the oracle
+//! (Docker Compose v2.26.1) printed, compared structurally.
+
+use stackplan_tests::{Case, shared_dir, skip};
+
+/// Cases we knowingly do not match yet, with the reason (also listed in the README).
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
+
+#[test]
+fn compose_config_corpus() {
+    let Some(shared) = shared_dir() else {
+        skip("compose-config conformance corpus");
+        return;
+    };
+    let corpus = shared.join("conformance/compose-config");
+    let mut dirs: Vec<_> = std::fs::read_dir(&corpus)
+        .expect("corpus folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("case.json").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 169, "corpus has {} cases", dirs.len());
+    let mut failures = Vec::new();
+    let mut unexpectedly_passing = Vec::new();
+    let mut passed = 0;
+    for dir in &dirs {
+        let case = Case::load(dir).expect("case.json");
+        let known = KNOWN_FAILURES.iter().any(|(name, _)| *name == case.name);
+        match case.check() {
+            Ok(()) => {
+                passed += 1;
+                if known {
+                    unexpectedly_passing.push(case.name.clone());
+                }
+            }
+            Err(why) if !known => failures.push(format!("{}: {why}", case.name)),
+            Err(_) => {}
+        }
+    }
+    eprintln!(
+        "conformance: {passed} of {} cases pass ({} known failures)",
+        dirs.len(),
+        KNOWN_FAILURES.len()
+    );
+    assert!(failures.is_empty(), "{} cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        unexpectedly_passing.is_empty(),
+        "these cases pass now; remove them from KNOWN_FAILURES: {unexpectedly_passing:?}"
+    );
+}
+
+#[test]
+fn stack_300_matches_the_oracle() {
+    let Some(shared) = shared_dir() else {
+        skip("stack-300 benchmark input");
+        return;
+    };
+    let case = Case::load(&shared.join("bench/stack-300")).expect("stack-300 case.json");
+    if let Err(why) = case.check() {
+        panic!("stack-300: {why}");
+    }
+}
