@@ -41,33 +41,26 @@ const OVERRIDE_FILES: &[&str] = &[
 /// Resolves a request into [`LoadOptions`].
 pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions> {
     let cwd = &req.cwd;
-    let explicit_files: Vec<String> = req.files.iter().map(|f| fspath::absolutize(cwd, f)).collect();
-    // The project directory decides where `.env` is read, so it comes first.
-    let mut working_dir = match (&req.project_directory, explicit_files.first()) {
+    // Files named by -f or by COMPOSE_FILE in the process environment decide the project
+    // directory, which decides where `.env` is read; COMPOSE_FILE set only in `.env` is read
+    // after it (and, as the oracle does, resolved against the current directory).
+    let (mut files, mut display) = (Vec::new(), Vec::new());
+    if req.files.is_empty() {
+        compose_file_list(&req.os_env, cwd, &mut files, &mut display);
+    } else {
+        files = req.files.iter().map(|f| fspath::absolutize(cwd, f)).collect();
+        display = req.files.clone();
+    }
+    let mut working_dir = match (&req.project_directory, files.first()) {
         (Some(dir), _) => fspath::absolutize(cwd, dir),
         (None, Some(first)) => fspath::dir(first),
         (None, None) => cwd.clone(),
     };
     let environment = build_environment(req, fs, &working_dir)?;
-
-    let mut files = explicit_files;
-    let mut display: Vec<String> = req.files.clone();
     if files.is_empty() {
-        if let Some(list) = environment.get("COMPOSE_FILE").filter(|s| !s.is_empty()) {
-            let separator = environment
-                .get("COMPOSE_PATH_SEPARATOR")
-                .cloned()
-                .unwrap_or_else(|| ":".to_owned());
-            for f in list.split(separator.as_str()).filter(|f| !f.is_empty()) {
-                // COMPOSE_FILE entries are relative to the current directory, even when the
-                // value came from the project's .env (checked against the oracle).
-                files.push(fspath::absolutize(cwd, f));
-                display.push(f.to_owned());
-            }
-        } else {
-            let (found, shown) = find_default_files(fs, cwd)?;
-            files = found;
-            display = shown;
+        compose_file_list(&environment, cwd, &mut files, &mut display);
+        if files.is_empty() {
+            (files, display) = find_default_files(fs, cwd)?;
         }
         if req.project_directory.is_none() {
             if let Some(first) = files.first() {
@@ -109,6 +102,23 @@ pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions>
     opts.resolve_paths = !req.no_path_resolution;
     opts.home_dir = req.os_env.get("HOME").cloned();
     Ok(opts)
+}
+
+/// `COMPOSE_FILE`, split on `COMPOSE_PATH_SEPARATOR` (default `:`).
+fn compose_file_list(
+    env: &IndexMap<String, String>,
+    cwd: &str,
+    files: &mut Vec<String>,
+    display: &mut Vec<String>,
+) {
+    let Some(list) = env.get("COMPOSE_FILE").filter(|s| !s.is_empty()) else {
+        return;
+    };
+    let separator = env.get("COMPOSE_PATH_SEPARATOR").map_or(":", String::as_str);
+    for f in list.split(separator).filter(|f| !f.is_empty()) {
+        files.push(fspath::absolutize(cwd, f));
+        display.push(f.to_owned());
+    }
 }
 
 /// The process environment over the `.env` file (or the `--env-file`s, applied in order).

@@ -18,6 +18,7 @@ mod normalize;
 mod paths;
 pub mod project;
 mod reset;
+mod schema;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, SourceSet};
@@ -258,6 +259,7 @@ pub(crate) fn load_file(
         merge::merge_root(dict, doc)?;
         merge::enforce_unicity(dict)?;
         if scope.validate {
+            schema::validate(dict, display)?;
             if let Some(version) = dict.as_map_mut().and_then(|m| m.shift_remove("version")) {
                 ctx.warn(
                     format!(

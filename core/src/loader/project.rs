@@ -918,9 +918,9 @@ pub fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {
 /// `modelToProject` + `MarshalJSON`: the project as `config` prints it.
 pub(crate) fn build(ctx: &mut Ctx<'_>, dict: Node, scope: &ModelScope) -> Result<Node> {
     let opts = ctx.opts;
-    if !opts.interpolate || !opts.normalize {
-        // Without interpolation (or normalization) compose prints the model, not the typed
-        // project: no defaults such as `command: null`.
+    if !opts.interpolate {
+        // Without interpolation compose prints the model, not the typed project: no
+        // defaults such as `command: null`.
         let mut model = dict;
         if let Some(m) = model.as_map_mut() {
             if !opts.normalize {
