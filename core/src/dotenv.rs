@@ -44,10 +44,17 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A syntax or interpolation error in an env file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DotenvError {
-    pub line: usize,   /*1-based*/
-    pub column: usize, /*1-based*/
+    /// 1-based line of the offending character (key character, opening quote, `$`
+    /// expression, or the statement start) in the text after BOM removal.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// compose-go's wording without its `line N: ` prefix, e.g. `key cannot contain a space`,
+    /// `unexpected character "$" in variable name "FOO$=1"`, `unterminated quoted value "abc`,
+    /// `required variable X is missing a value: msg`, `Invalid template: "${X"`.
     pub message: String,
 }
 

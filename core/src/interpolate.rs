@@ -35,12 +35,17 @@
 //!   `required variable X is missing a value[: reason]` (reason interpolated); an invalid
 //!   template reports the innermost string compose-go was substituting when it hit the
 //!   bad `${` (the whole input, a default, or a "rest"), e.g. `${A:-${}` reports `${`.
+//!
+//! Note for whoever emits `config` output: after interpolation compose's JSON/YAML output
+//! escapes every `$` again as `$$` (values and keys; corpus `int-dollar-escape`,
+//! `int-in-keys-not-interpolated`), except under `--no-interpolate` (`int-no-interpolate`).
 
 use std::fmt;
 
 /// Result of interpolating one string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interpolated {
+    /// The interpolated string (`$$` already reduced to `$`).
     pub value: String,
     /// Variables referenced without a default that were unset (compose warns
     /// "The \"X\" variable is not set. Defaulting to a blank string."); in order, deduplicated.

@@ -65,3 +65,62 @@ impl fmt::Display for UnitError {
 }
 
 impl std::error::Error for UnitError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters that matter to the parsers, plus a few multi-byte ones.
+    const ALPHABET: &[char] = &[
+        '0', '1', '5', '9', '.', '-', '+', ':', '/', '[', ']', '=', ',', ' ', '\t', '\n', '"',
+        '\'', '`', '\\', '(', ')', '$', ';', '&', '|', '<', '>', '%', '~', 'a', 'b', 'e', 'f', 'h',
+        'i', 'k', 'm', 'n', 'p', 's', 'u', 'z', 'C', 'K', 'Z', '\u{b5}', '\u{3bc}', '\u{e9}',
+        '\u{fffd}', '\u{2160}',
+    ];
+
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::collection::vec(any::<char>(), 0..24).prop_map(|v| v.into_iter().collect()),
+            proptest::collection::vec(proptest::sample::select(ALPHABET), 0..24)
+                .prop_map(|v| v.into_iter().collect()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn units_parsers_never_panic(s in any_text()) {
+            let _ = parse_duration(&s);
+            let _ = parse_byte_size(&s);
+            let _ = parse_port_short(&s);
+            let _ = parse_port_range(&s);
+            let _ = parse_volume_short(&s);
+            let _ = split_shell_words(&s);
+            let _ = parse_extra_host(&s);
+            let _ = go_parse_ip(&s);
+            let _ = go_split_host_port(&s);
+            let _ = go_path_clean(&s);
+            let _ = go_time_quote(&s);
+        }
+
+        #[test]
+        fn units_duration_round_trips(n in any::<i64>()) {
+            prop_assert_eq!(parse_duration(&format_duration(n)), Ok(n));
+        }
+
+        #[test]
+        fn units_path_clean_is_idempotent(s in any_text()) {
+            let once = go_path_clean(&s);
+            prop_assert_eq!(go_path_clean(&once), once.clone());
+        }
+    }
+
+    #[test]
+    fn error_display() {
+        let e = UnitError::new("boom");
+        assert_eq!(e.to_string(), "boom");
+        assert_eq!(e.message, "boom");
+    }
+}

@@ -449,13 +449,19 @@ fn index_key(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
                         .and_then(Node::scalar_to_string)
                         .unwrap_or_else(|| default.to_owned())
                 };
-                format!(
-                    "{}:{}:{}/{}",
-                    text("host_ip", "0.0.0.0"),
-                    text("published", "%!s(<nil>)"),
-                    target.scalar_to_string().unwrap_or_default(),
-                    text("protocol", "tcp")
-                )
+                // compose-go formats this key with `%s:%s:%d/%s`, so a published port written
+                // as a YAML integer (`%!s(int=8080)`) never equals one from the short syntax:
+                // both entries are kept, as the oracle keeps them.
+                let published = match m.get("published").map(|p| &p.value) {
+                    Some(Value::Int(i)) => format!("%!s(int={i})"),
+                    Some(_) => text("published", ""),
+                    None => "%!s(<nil>)".to_owned(),
+                };
+                let target = match &target.value {
+                    Value::Int(i) => i.to_string(),
+                    other => format!("%!d({})", Node::synthetic(other.clone()).scalar_to_string().unwrap_or_default()),
+                };
+                format!("{}:{published}:{target}/{}", text("host_ip", "0.0.0.0"), text("protocol", "tcp"))
             }
             _ => String::new(),
         },

@@ -53,7 +53,11 @@ pub enum Ty {
     HostsList,
     /// `ulimits`: a number or `{soft, hard}` per limit.
     Ulimits,
-    /// A file mode, printed in octal.
+    /// A string restricted to the listed values (JSON Schema `enum`).
+    Enum(&'static [&'static str]),
+    /// A GPU count: a number, or `all` (printed as -1).
+    DeviceCount,
+    /// A file mode: an octal string or a number, printed as a number.
     FileMode,
     Struct(&'static [Field]),
     MapOf(&'static Ty),
@@ -113,7 +117,7 @@ pub const FILE_REFERENCE: &[Field] = &[
 pub const DEVICE_REQUEST: &[Field] = &[
     f("capabilities", Ty::StrList),
     f("driver", Ty::Str),
-    f("count", Ty::Any),
+    f("count", Ty::DeviceCount),
     f("device_ids", Ty::StrList),
     f("options", Ty::Mapping),
 ];
@@ -132,7 +136,7 @@ pub const UPDATE_CONFIG: &[Field] = &[
     f("failure_action", Ty::Str),
     f("monitor", Ty::Duration),
     f("max_failure_ratio", Ty::Float),
-    f("order", Ty::Str),
+    f("order", Ty::Enum(&["start-first", "stop-first"])),
 ];
 
 pub const DEPLOY: &[Field] = &[
@@ -209,10 +213,10 @@ pub const SERVICE_VOLUME: &[Field] = &[
     p(
         "bind",
         Ty::Struct(&[
-            f("selinux", Ty::Str),
+            f("selinux", Ty::Enum(&["z", "Z"])),
             f("propagation", Ty::Str),
             f("create_host_path", Ty::Bool),
-            f("recursive", Ty::Str),
+            f("recursive", Ty::Enum(&["enabled", "disabled", "writable", "readonly"])),
         ]),
     ),
     p("volume", Ty::Struct(&[f("nocopy", Ty::Bool), f("subpath", Ty::Str)])),
@@ -253,7 +257,7 @@ pub const SERVICE: &[Field] = &[
     f("cap_add", Ty::StrList),
     f("cap_drop", Ty::StrList),
     f("cgroup_parent", Ty::Str),
-    f("cgroup", Ty::Str),
+    f("cgroup", Ty::Enum(&["host", "private"])),
     f("cpu_count", Ty::Int),
     f("cpu_percent", Ty::Float),
     f("cpu_period", Ty::Int),
@@ -273,7 +277,10 @@ pub const SERVICE: &[Field] = &[
     f(
         "depends_on",
         Ty::MapOf(&Ty::Struct(&[
-            f("condition", Ty::Str),
+            f(
+                "condition",
+                Ty::Enum(&["service_started", "service_healthy", "service_completed_successfully"]),
+            ),
             f("restart", Ty::Bool),
             always("required", Ty::Bool),
         ])),
@@ -544,8 +551,9 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
         Ty::Duration => {
             let text = match &node.value {
                 Value::Null => return Ok(Decoded { node: Node::new(Value::Str("0s".into()), origin), zero: true }),
-                Value::Seq(_) | Value::Map(_) => return Err(expected("duration")),
-                _ => go_sprint(node),
+                Value::Str(s) => s.clone(),
+                // The schema types durations as strings: `stop_grace_period: 0` is rejected.
+                _ => return Err(Error::at(format!("{} must be a string", path.join(".")), origin)),
             };
             let nanos = parse_compose_duration(&text).map_err(|e| decode_error(path, e, origin))?;
             Decoded {
@@ -568,6 +576,28 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 zero: bytes == 0,
             }
         }
+        Ty::Enum(allowed) => match &node.value {
+            Value::Str(s) if allowed.contains(&s.as_str()) => str_out(s.clone()),
+            Value::Null => str_out(String::new()),
+            _ => {
+                let quoted: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+                return Err(Error::at(
+                    format!("{} must be one of the following: {}", path.join("."), quoted.join(", ")),
+                    origin,
+                ));
+            }
+        },
+        Ty::DeviceCount => {
+            let count = match &node.value {
+                Value::Int(i) => *i,
+                Value::Str(s) if s.eq_ignore_ascii_case("all") => -1,
+                Value::Str(s) => s
+                    .parse::<i64>()
+                    .map_err(|_| decode_error(path, format!("invalid value {s:?}, the only value allowed is 'all' or a number"), origin))?,
+                _ => return Err(expected("count")),
+            };
+            Decoded { node: Node::new(Value::Int(count), origin), zero: count == 0 }
+        }
         Ty::FileMode => {
             let mode = match &node.value {
                 Value::Int(i) => *i,
@@ -575,7 +605,8 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                     .map_err(|_| decode_error(path, format!("invalid mode {s:?}"), origin))?,
                 _ => return Err(expected("mode")),
             };
-            Decoded { node: Node::new(Value::Str(format!("0{mode:o}")), origin), zero: false }
+            // The oracle's compose-go prints the mode as a (decimal) number.
+            Decoded { node: Node::new(Value::Int(mode), origin), zero: false }
         }
         Ty::ShellCommand => match &node.value {
             Value::Null => Decoded { node: Node::null(origin), zero: true },

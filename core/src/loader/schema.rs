@@ -13,9 +13,6 @@ const UNIQUE_LISTS: &[&[&str]] = &[
     &["security_opt"],
     &["volumes_from"],
     &["device_cgroup_rules"],
-    &["build", "cache_from"],
-    &["build", "cache_to"],
-    &["deploy", "placement", "constraints"],
 ];
 
 pub fn validate(dict: &Node, file: &str) -> Result<()> {

@@ -1,1 +1,111 @@
-//! (being written)
+//! Rollout simulator: previews what Docker Swarm does when a service is updated.
+//!
+//! Given the spec a service runs now, the spec being deployed and a scenario for the new
+//! version (`healthy`, `unhealthy`, `crash-after=8s`, ...), [`simulate`] replays swarmkit's
+//! updater, restart supervisor, scheduler and the engine's health monitor as a deterministic
+//! discrete-event simulation and returns the timeline: task events, UpdateStatus
+//! transitions with Swarm's exact messages, capacity over time, the failure that triggered
+//! an action, the rollback, and the final state.
+//!
+//! The model is `swarm-rollout-semantics.md` (§3–§5 for the algorithm, §7 for the
+//! simulator's conventions), checked against moby/swarmkit
+//! `manager/orchestrator/update/updater.go` and moby/moby `daemon/health.go`. Where Swarm is
+//! nondeterministic (slot order, goroutine races) the simulator picks one outcome and says
+//! so in [`RolloutPlan::notes`].
+//!
+//! Architecture invariants: pure (no I/O, clock, threads or randomness); the same request
+//! gives the same plan on every platform, wasm32 included; no input makes it panic; the
+//! simulated time, event count and updater passes are bounded.
+//!
+//! ```
+//! use stackplan_core::rollout::{simulate, RolloutRequest, Scenario, ServiceMode, ServiceSpec, Outcome};
+//!
+//! let spec = ServiceSpec { mode: ServiceMode::Replicated { replicas: 3 }, ..ServiceSpec::default() };
+//! let request = RolloutRequest {
+//!     from: spec.clone(),
+//!     to: spec,
+//!     operation: Default::default(),
+//!     scenario: Scenario::parse("crash-after=8s:1").expect("valid scenario"),
+//!     from_behavior: Scenario::default(),
+//!     timing: Default::default(),
+//!     engine_major_version: 27,
+//!     nodes: None,
+//!     task_spec_changed: true,
+//! };
+//! let plan = simulate(&request).expect("valid request");
+//! assert_eq!(plan.outcome, Outcome::Paused);
+//! ```
+
+mod duration;
+mod events;
+mod health;
+mod scenario;
+mod sim;
+mod spec;
+mod timing;
+
+#[cfg(test)]
+mod proptests;
+
+use std::fmt;
+
+pub use events::{
+    ActionTaken, CapacityPoint, Creator, Detection, EndState, EventKind, Note, NoteKind, Outcome,
+    PassKind, PassSummary, RollbackSummary, RolloutPlan, SpecSide, StatusChange, StopCause,
+    TaskSummary, TimelineEvent, UpdateState, Warning, WarningKind,
+};
+pub use scenario::{Crash, HealthBehavior, Scenario, ScenarioError, SigtermBehavior};
+pub use spec::{
+    DEFAULT_MONITOR_MS, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_MS, EffectiveUpdateConfig,
+    FailureAction, HealthTest, Healthcheck, Millis, OLD_TASK_TIMEOUT_MS, Operation,
+    RestartCondition, RestartPolicy, RolloutRequest, ServiceMode, ServiceSpec, UpdateConfig,
+    UpdateOrder,
+};
+pub use timing::Timing;
+
+/// Largest replica or node count accepted (keeps memory and time bounded).
+pub const MAX_SLOTS: u32 = 100_000;
+
+/// A request the simulator refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolloutError {
+    /// `from` and `to` differ in mode: Swarm cannot change a service's mode in an update.
+    ModeChange,
+    /// More replicas or nodes than [`MAX_SLOTS`].
+    TooManySlots(u32),
+}
+
+impl fmt::Display for RolloutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RolloutError::ModeChange => f.write_str(
+                "a service cannot change between replicated and global mode in an update",
+            ),
+            RolloutError::TooManySlots(n) => {
+                write!(f, "{n} replicas or nodes is more than the simulator accepts ({MAX_SLOTS})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RolloutError {}
+
+/// Simulates the rollout described by `request`.
+///
+/// Deterministic: the same request always gives the same plan.
+pub fn simulate(request: &RolloutRequest) -> Result<RolloutPlan, RolloutError> {
+    if request.from.mode.is_global() != request.to.mode.is_global() {
+        return Err(RolloutError::ModeChange);
+    }
+    for mode in [request.from.mode, request.to.mode] {
+        if mode.slot_count() > MAX_SLOTS {
+            return Err(RolloutError::TooManySlots(mode.slot_count()));
+        }
+    }
+    if let Some(nodes) = request.nodes
+        && nodes > MAX_SLOTS
+    {
+        return Err(RolloutError::TooManySlots(nodes));
+    }
+    Ok(sim::run(request))
+}
