@@ -43,7 +43,12 @@ fn compose_config_corpus() {
         dirs.len(),
         KNOWN_FAILURES.len()
     );
-    assert!(failures.is_empty(), "{} cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(
         unexpectedly_passing.is_empty(),
         "these cases pass now; remove them from KNOWN_FAILURES: {unexpectedly_passing:?}"

@@ -28,7 +28,10 @@ impl FileSource for DiskFiles {
             .read_to_end(&mut bytes)
             .map_err(|e| describe(path, &e))?;
         if bytes.len() as u64 > self.max_bytes {
-            return Err(format!("file is over the limit of {} bytes", self.max_bytes));
+            return Err(format!(
+                "file is over the limit of {} bytes",
+                self.max_bytes
+            ));
         }
         Ok(bytes)
     }

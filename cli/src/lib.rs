@@ -9,12 +9,12 @@
 pub mod fs;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indexmap::IndexMap;
 use stackplan_core::error::{Error, ErrorKind};
 use stackplan_core::loader::{self, Loaded};
 use stackplan_core::options::{self, ProjectRequest};
 use stackplan_core::render::{self, RenderOptions};
 use stackplan_core::source::SourceSet;
-use indexmap::IndexMap;
 use std::io::Write;
 
 #[derive(Parser, Debug)]
@@ -124,7 +124,10 @@ pub struct Io<'a> {
 /// Runs the command line; returns the exit status (0 ok, 1 invalid input, 2 usage or I/O).
 pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
     let argv = plugin_args(argv);
-    if argv.get(1).is_some_and(|a| a == "docker-cli-plugin-metadata") {
+    if argv
+        .get(1)
+        .is_some_and(|a| a == "docker-cli-plugin-metadata")
+    {
         let _ = writeln!(
             io.stdout,
             "{}",
@@ -188,7 +191,9 @@ fn report(error: &Error, sources: Option<&SourceSet>, io: &mut Io<'_>) -> u8 {
 
 fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
     let request = request(project, args, io);
-    let files = fs::DiskFiles { max_bytes: project.max_file_size };
+    let files = fs::DiskFiles {
+        max_bytes: project.max_file_size,
+    };
     let mut opts = match options::resolve(&request, &files) {
         Ok(o) => o,
         Err(e) => return report(&e, None, io),

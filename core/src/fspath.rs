@@ -28,7 +28,11 @@ pub fn dir(path: &str) -> String {
 
 /// Resolves `rel` against `base` unless it is already absolute.
 pub fn absolutize(base: &str, rel: &str) -> String {
-    if is_abs(rel) { clean(rel) } else { join(base, rel) }
+    if is_abs(rel) {
+        clean(rel)
+    } else {
+        join(base, rel)
+    }
 }
 
 /// `path.Clean`: lexical normalisation of `.`/`..`/duplicate slashes.
@@ -83,7 +87,10 @@ mod tests {
 
     #[test]
     fn patterns_match_segments() {
-        assert!(matches(&["services", "web", "ports"], &["services", "*", "ports"]));
+        assert!(matches(
+            &["services", "web", "ports"],
+            &["services", "*", "ports"]
+        ));
         assert!(!matches(&["services", "web"], &["services", "*", "ports"]));
     }
 }

@@ -30,7 +30,12 @@ pub struct ProjectRequest {
 }
 
 /// File names `docker compose` looks for when no `-f` is given, in order.
-pub const DEFAULT_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+pub const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 const OVERRIDE_FILES: &[&str] = &[
     "compose.override.yaml",
     "compose.override.yml",
@@ -48,7 +53,11 @@ pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions>
     if req.files.is_empty() {
         compose_file_list(&req.os_env, cwd, &mut files, &mut display);
     } else {
-        files = req.files.iter().map(|f| fspath::absolutize(cwd, f)).collect();
+        files = req
+            .files
+            .iter()
+            .map(|f| fspath::absolutize(cwd, f))
+            .collect();
         display = req.files.clone();
     }
     let mut working_dir = match (&req.project_directory, files.first()) {
@@ -62,16 +71,22 @@ pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions>
         if files.is_empty() {
             (files, display) = find_default_files(fs, cwd)?;
         }
-        if req.project_directory.is_none() {
-            if let Some(first) = files.first() {
-                working_dir = fspath::dir(first);
-            }
+        if req.project_directory.is_none()
+            && let Some(first) = files.first()
+        {
+            working_dir = fspath::dir(first);
         }
     }
     let profiles = if req.profiles.is_empty() {
         environment
             .get("COMPOSE_PROFILES")
-            .map(|p| p.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            .map(|p| {
+                p.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     } else {
         req.profiles.clone()
@@ -85,7 +100,10 @@ pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions>
             }
             name.clone()
         }
-        None => match environment.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
+        None => match environment
+            .get("COMPOSE_PROJECT_NAME")
+            .filter(|n| !n.is_empty())
+        {
             Some(name) => normalize_project_name(name),
             None => match declared_name(fs, &files, &environment, !req.no_interpolate) {
                 Some(name) => normalize_project_name(&name),
@@ -114,7 +132,9 @@ fn compose_file_list(
     let Some(list) = env.get("COMPOSE_FILE").filter(|s| !s.is_empty()) else {
         return;
     };
-    let separator = env.get("COMPOSE_PATH_SEPARATOR").map_or(":", String::as_str);
+    let separator = env
+        .get("COMPOSE_PATH_SEPARATOR")
+        .map_or(":", String::as_str);
     for f in list.split(separator).filter(|f| !f.is_empty()) {
         files.push(fspath::absolutize(cwd, f));
         display.push(f.to_owned());
@@ -129,17 +149,34 @@ fn build_environment(
 ) -> Result<IndexMap<String, String>> {
     let env_files: Vec<String> = if req.env_files.is_empty() {
         let default = fspath::join(working_dir, ".env");
-        if fs.is_file(&default) { vec![default] } else { Vec::new() }
+        if fs.is_file(&default) {
+            vec![default]
+        } else {
+            Vec::new()
+        }
     } else {
-        req.env_files.iter().map(|f| fspath::absolutize(&req.cwd, f)).collect()
+        req.env_files
+            .iter()
+            .map(|f| fspath::absolutize(&req.cwd, f))
+            .collect()
     };
     let mut from_files: IndexMap<String, String> = IndexMap::new();
     for file in &env_files {
-        let bytes = fs.read(file).map_err(|e| Error::io(format!("{file}: {e}")))?;
+        let bytes = fs
+            .read(file)
+            .map_err(|e| Error::io(format!("{file}: {e}")))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let lookup = |name: &str| req.os_env.get(name).cloned().or_else(|| from_files.get(name).cloned());
+        let lookup = |name: &str| {
+            req.os_env
+                .get(name)
+                .cloned()
+                .or_else(|| from_files.get(name).cloned())
+        };
         let parsed = dotenv::parse(&text, &lookup).map_err(|e| {
-            Error::invalid(format!("failed to read {file}: line {}: {}", e.line, e.message), None)
+            Error::invalid(
+                format!("failed to read {file}: line {}: {}", e.line, e.message),
+                None,
+            )
         })?;
         for (k, v) in parsed {
             if let Some(v) = v {
@@ -159,10 +196,16 @@ fn build_environment(
 fn find_default_files(fs: &dyn FileSource, dir: &str) -> Result<(Vec<String>, Vec<String>)> {
     let mut current = dir.to_owned();
     loop {
-        if let Some(name) = DEFAULT_FILES.iter().find(|n| fs.is_file(&fspath::join(&current, n))) {
+        if let Some(name) = DEFAULT_FILES
+            .iter()
+            .find(|n| fs.is_file(&fspath::join(&current, n)))
+        {
             let mut files = vec![fspath::join(&current, name)];
             let mut shown = vec![(*name).to_owned()];
-            if let Some(o) = OVERRIDE_FILES.iter().find(|n| fs.is_file(&fspath::join(&current, n))) {
+            if let Some(o) = OVERRIDE_FILES
+                .iter()
+                .find(|n| fs.is_file(&fspath::join(&current, n)))
+            {
                 files.push(fspath::join(&current, o));
                 shown.push((*o).to_owned());
             }
@@ -186,8 +229,12 @@ fn declared_name(
     let mut name = None;
     for file in files {
         let Ok(bytes) = fs.read(file) else { continue };
-        let Ok(text) = yaml::decode(&bytes, 0) else { continue };
-        let Ok(docs) = yaml::parse(&text, 0, &yaml::Limits::default()) else { continue };
+        let Ok(text) = yaml::decode(&bytes, 0) else {
+            continue;
+        };
+        let Ok(docs) = yaml::parse(&text, 0, &yaml::Limits::default()) else {
+            continue;
+        };
         for doc in docs {
             if let Some(Value::Str(n)) = doc.get("name").map(|n| &n.value) {
                 let value = if interpolate {
@@ -207,7 +254,10 @@ fn declared_name(
 }
 
 fn base_name(dir: &str) -> String {
-    dir.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default().to_owned()
+    dir.rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// compose-go `NormalizeProjectName`: lower-case, only `[a-z0-9_-]`, starting with a letter

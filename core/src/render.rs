@@ -29,9 +29,12 @@ pub fn to_json_value(node: &Node, opts: &RenderOptions<'_>) -> serde_json::Value
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
         Value::Int(i) => serde_json::Value::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::Str(s) => serde_json::Value::String(escaped(s, opts).into_owned()),
-        Value::Seq(items) => serde_json::Value::Array(items.iter().map(|i| to_json_value(i, opts)).collect()),
+        Value::Seq(items) => {
+            serde_json::Value::Array(items.iter().map(|i| to_json_value(i, opts)).collect())
+        }
         Value::Map(map) => serde_json::Value::Object(
             map.iter()
                 .map(|(k, v)| (escaped(&k.name, opts).into_owned(), to_json_value(v, opts)))
@@ -82,14 +85,21 @@ fn write_map(out: &mut String, node: &Node, indent: usize, opts: &RenderOptions<
                 write_seq(out, value, indent + 2, opts);
             }
             _ => {
-                let _ = writeln!(out, "{pad}{key_text}: {}{}", scalar(value, opts), origin_comment(value, opts));
+                let _ = writeln!(
+                    out,
+                    "{pad}{key_text}: {}{}",
+                    scalar(value, opts),
+                    origin_comment(value, opts)
+                );
             }
         }
     }
 }
 
 fn write_seq(out: &mut String, node: &Node, indent: usize, opts: &RenderOptions<'_>) {
-    let Value::Seq(items) = &node.value else { return };
+    let Value::Seq(items) = &node.value else {
+        return;
+    };
     let pad = " ".repeat(indent);
     for item in items {
         match &item.value {
@@ -105,7 +115,12 @@ fn write_seq(out: &mut String, node: &Node, indent: usize, opts: &RenderOptions<
                 write_seq(out, item, indent + 2, opts);
             }
             _ => {
-                let _ = writeln!(out, "{pad}- {}{}", scalar(item, opts), origin_comment(item, opts));
+                let _ = writeln!(
+                    out,
+                    "{pad}- {}{}",
+                    scalar(item, opts),
+                    origin_comment(item, opts)
+                );
             }
         }
     }
@@ -126,15 +141,33 @@ fn scalar(node: &Node, opts: &RenderOptions<'_>) -> String {
 /// Quotes a string when a YAML reader would not read it back as the same string.
 fn quote(s: &str) -> String {
     let plain_ok = !s.is_empty()
-        && !matches!(crate::yaml::resolve_plain(s), Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_))
-        && !s.starts_with(|c: char| {
-            c.is_whitespace() || "-?:,[]{}#&*!|>'\"%@`".contains(c)
-        })
+        && !matches!(
+            crate::yaml::resolve_plain(s),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)
+        )
+        && !s.starts_with(|c: char| c.is_whitespace() || "-?:,[]{}#&*!|>'\"%@`".contains(c))
         && !s.ends_with(|c: char| c.is_whitespace() || c == ':')
         && !s.contains(": ")
         && !s.contains(" #")
         && !s.chars().any(|c| c.is_control() || c == '\u{feff}')
-        && !matches!(s, "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF");
+        && !matches!(
+            s,
+            "y" | "Y"
+                | "yes"
+                | "Yes"
+                | "YES"
+                | "n"
+                | "N"
+                | "no"
+                | "No"
+                | "NO"
+                | "on"
+                | "On"
+                | "ON"
+                | "off"
+                | "Off"
+                | "OFF"
+        );
     if plain_ok {
         s.to_owned()
     } else {
@@ -149,17 +182,25 @@ mod tests {
 
     #[test]
     fn yaml_round_trips_through_our_parser() {
-        let text = "a:\n  b: \"1\"\n  c:\n    - x\n    - k: v\n      l: \"\"\n  d: 'yes'\n  e: \"a: b\"\n";
+        let text =
+            "a:\n  b: \"1\"\n  c:\n    - x\n    - k: v\n      l: \"\"\n  d: 'yes'\n  e: \"a: b\"\n";
         let doc = parse(text, 0, &Limits::default()).expect("parse").remove(0);
         let rendered = to_yaml(&doc, &RenderOptions::default());
-        let again = parse(&rendered, 0, &Limits::default()).expect("reparse").remove(0);
+        let again = parse(&rendered, 0, &Limits::default())
+            .expect("reparse")
+            .remove(0);
         assert_eq!(doc, again, "{rendered}");
     }
 
     #[test]
     fn dollar_is_reescaped() {
-        let doc = parse("a: $x\n", 0, &Limits::default()).expect("parse").remove(0);
-        let opts = RenderOptions { escape_dollar: true, origins: None };
+        let doc = parse("a: $x\n", 0, &Limits::default())
+            .expect("parse")
+            .remove(0);
+        let opts = RenderOptions {
+            escape_dollar: true,
+            origins: None,
+        };
         assert_eq!(to_yaml(&doc, &opts), "a: $$x\n");
     }
 }

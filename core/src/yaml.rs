@@ -46,7 +46,7 @@ pub fn decode(bytes: &[u8], file: FileId) -> Result<String> {
         return decode_utf8(rest, file);
     }
     let utf16 = |rest: &[u8], little: bool| -> Result<String> {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(Error::at("invalid UTF-16: odd number of bytes", at(1, 1)));
         }
         let units = rest.chunks_exact(2).map(|c| {
@@ -78,10 +78,7 @@ fn decode_utf8(bytes: &[u8], file: FileId) -> Result<String> {
         Err(e) => {
             let good = &bytes[..e.valid_up_to()];
             let line = 1 + good.iter().filter(|&&b| b == b'\n').count() as u32;
-            let line_start = good
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1);
+            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
             let column = 1 + String::from_utf8_lossy(&good[line_start..]).chars().count() as u32;
             let why = if bytes.len() >= 2 && (bytes[0] == 0 || bytes[1] == 0) {
                 " (UTF-16 needs a byte order mark)"
@@ -226,10 +223,7 @@ impl Builder<'_> {
         let origin = span_origin(self.file, &span);
         match event {
             Event::StreamEnd => return Ok(true),
-            Event::Nothing
-            | Event::StreamStart
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd => {}
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
             Event::Alias(id) => {
                 let Some(size) = self.anchors.get(&id).map(|(_, size)| *size) else {
                     return Err(Error::at("yaml: unknown anchor referenced", origin));
@@ -484,10 +478,10 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
     if let Some(i) = go_parse_int(&plain) {
         return Value::Int(i);
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text.to_owned())
 }
@@ -655,7 +649,13 @@ mod tests {
 
     #[test]
     fn multi_document_and_empty() {
-        assert_eq!(parse("a: 1\n---\nb: 2\n", 0, &Limits::default()).map(|d| d.len()), Ok(2));
-        assert_eq!(parse("# only a comment\n", 0, &Limits::default()).map(|d| d.len()), Ok(0));
+        assert_eq!(
+            parse("a: 1\n---\nb: 2\n", 0, &Limits::default()).map(|d| d.len()),
+            Ok(2)
+        );
+        assert_eq!(
+            parse("# only a comment\n", 0, &Limits::default()).map(|d| d.len()),
+            Ok(0)
+        );
     }
 }

@@ -75,7 +75,11 @@ pub fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<
         }
         (Value::Array(a), Value::Array(b)) => {
             if a.len() != b.len() {
-                return Some(format!("{path}: {} items expected, got {}: {actual}", a.len(), b.len()));
+                return Some(format!(
+                    "{path}: {} items expected, got {}: {actual}",
+                    a.len(),
+                    b.len()
+                ));
             }
             a.iter()
                 .zip(b)
@@ -98,7 +102,8 @@ pub struct Case {
 
 impl Case {
     pub fn load(dir: &Path) -> Option<Case> {
-        let spec: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).ok()?).ok()?;
+        let spec: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).ok()?).ok()?;
         Some(Case {
             name: dir.file_name()?.to_string_lossy().into_owned(),
             dir: dir.to_path_buf(),
@@ -109,7 +114,11 @@ impl Case {
     fn strings(&self, key: &str) -> Vec<String> {
         self.spec[key]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -117,7 +126,11 @@ impl Case {
     pub fn check(&self) -> Result<(), String> {
         let mut args = vec!["-p".to_owned(), "conformance".to_owned()];
         args.extend(self.strings("args"));
-        args.extend(["config".to_owned(), "--format".to_owned(), "json".to_owned()]);
+        args.extend([
+            "config".to_owned(),
+            "--format".to_owned(),
+            "json".to_owned(),
+        ]);
         args.extend(self.strings("config_args"));
         let mut env = IndexMap::new();
         env.insert("PATH".to_owned(), "/usr/bin:/bin".to_owned());
@@ -140,8 +153,10 @@ impl Case {
         }
         let dir = self.dir.to_string_lossy();
         let actual_text = run.stdout.replace(dir.as_ref(), "${PWD}");
-        let actual: Value = serde_json::from_str(&actual_text).map_err(|e| format!("invalid JSON: {e}"))?;
-        let expected_text = std::fs::read_to_string(self.dir.join("expected.json")).map_err(|e| e.to_string())?;
+        let actual: Value =
+            serde_json::from_str(&actual_text).map_err(|e| format!("invalid JSON: {e}"))?;
+        let expected_text =
+            std::fs::read_to_string(self.dir.join("expected.json")).map_err(|e| e.to_string())?;
         let expected: Value = serde_json::from_str(&expected_text).map_err(|e| e.to_string())?;
         match first_difference(&expected, &actual, "") {
             Some(diff) => Err(diff),

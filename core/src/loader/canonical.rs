@@ -45,8 +45,14 @@ fn transformer(path: &[&str]) -> Option<Transform> {
         (&["services", "*", "build"], Build),
         (&["services", "*", "ulimits", "*"], Ulimits),
         (&["services", "*", "build", "ulimits", "*"], Ulimits),
-        (&["services", "*", "develop", "watch", "*", "ignore"], StringOrList),
-        (&["services", "*", "develop", "watch", "*", "include"], StringOrList),
+        (
+            &["services", "*", "develop", "watch", "*", "ignore"],
+            StringOrList,
+        ),
+        (
+            &["services", "*", "develop", "watch", "*", "include"],
+            StringOrList,
+        ),
         (&["volumes", "*"], MaybeExternal),
         (&["networks", "*"], MaybeExternal),
         (&["secrets", "*"], MaybeExternal),
@@ -100,7 +106,11 @@ fn walk_children(node: &mut Node, path: &mut Vec<String>, ignore: bool) -> Resul
 
 fn invalid_type(path: &[String], what: &str, node: &Node) -> Error {
     Error::at(
-        format!("{}: invalid type {} for {what}", path.join("."), node.type_name()),
+        format!(
+            "{}: invalid type {} for {what}",
+            path.join("."),
+            node.type_name()
+        ),
         node.origin,
     )
 }
@@ -163,7 +173,10 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
                         None if ignore => return Ok(()),
                         None => {
                             return Err(Error::at(
-                                format!("{}: invalid value {text}, expected key=value", path.join(".")),
+                                format!(
+                                    "{}: invalid value {text}, expected key=value",
+                                    path.join(".")
+                                ),
                                 item.origin,
                             ));
                         }
@@ -189,7 +202,10 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
                         );
                     }
                     if !d.contains_key("required") {
-                        d.insert(Key::synthetic("required"), Node::synthetic(Value::Bool(true)));
+                        d.insert(
+                            Key::synthetic("required"),
+                            Node::synthetic(Value::Bool(true)),
+                        );
                     }
                 }
             }
@@ -197,7 +213,10 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
                 let mut m = Map::new();
                 for item in items.iter() {
                     let name = item.scalar_to_string().unwrap_or_default();
-                    m.insert(Key::new(name, item.origin), super::merge::default_dependency(item.origin));
+                    m.insert(
+                        Key::new(name, item.origin),
+                        super::merge::default_dependency(item.origin),
+                    );
                 }
                 node.value = Value::Map(m);
             }
@@ -215,7 +234,10 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
                     }
                     Value::Map(mut m) => {
                         if !m.contains_key("required") {
-                            m.insert(Key::synthetic("required"), Node::new(Value::Bool(true), n.origin));
+                            m.insert(
+                                Key::synthetic("required"),
+                                Node::new(Value::Bool(true), n.origin),
+                            );
                         }
                         Node::map(m, n.origin)
                     }
@@ -224,7 +246,9 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
             };
             match std::mem::replace(&mut node.value, Value::Null) {
                 v @ Value::Str(_) => node.value = Value::Seq(vec![entry(Node::new(v, origin))]),
-                Value::Seq(items) => node.value = Value::Seq(items.into_iter().map(entry).collect()),
+                Value::Seq(items) => {
+                    node.value = Value::Seq(items.into_iter().map(entry).collect())
+                }
                 other => {
                     node.value = other;
                     return Err(invalid_type(path, "env_file", node));
@@ -256,7 +280,11 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
             },
             _ => {
                 return Err(Error::at(
-                    format!("{}: invalid type {} for service volume mount", path.join("."), node.type_name()),
+                    format!(
+                        "{}: invalid type {} for service volume mount",
+                        path.join("."),
+                        node.type_name()
+                    ),
                     origin,
                 ));
             }
@@ -325,7 +353,10 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
                 return Ok(());
             };
             let external_name = match map.get("external") {
-                Some(Node { value: Value::Map(ext), .. }) => Some(ext.get("name").cloned()),
+                Some(Node {
+                    value: Value::Map(ext),
+                    ..
+                }) => Some(ext.get("name").cloned()),
                 _ => None,
             };
             if let Some(ext_name) = external_name {
@@ -336,7 +367,10 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
                     match map.get("name") {
                         Some(name) if name.value != ext_name.value => {
                             return Err(Error::at(
-                                format!("{}: name and external.name conflict; only use name", path.join(".")),
+                                format!(
+                                    "{}: name and external.name conflict; only use name",
+                                    path.join(".")
+                                ),
                                 name.origin,
                             ));
                         }
@@ -358,7 +392,10 @@ pub fn port_to_node(p: &units::PortConfig, origin: Origin) -> Node {
     if let Some(ip) = p.host_ip.as_deref().filter(|s| !s.is_empty()) {
         m.insert(Key::synthetic("host_ip"), str_node(ip, origin));
     }
-    m.insert(Key::synthetic("target"), Node::new(Value::Int(i64::from(p.target)), origin));
+    m.insert(
+        Key::synthetic("target"),
+        Node::new(Value::Int(i64::from(p.target)), origin),
+    );
     if let Some(published) = p.published.as_deref().filter(|s| !s.is_empty()) {
         m.insert(Key::synthetic("published"), str_node(published, origin));
     }
@@ -386,15 +423,21 @@ pub fn set_defaults(dict: &mut Node) {
         let Some(service) = service.as_map_mut() else {
             continue;
         };
-        if let Some(build) = service.get_mut("build").and_then(Node::as_map_mut) {
-            if !build.contains_key("context") {
-                build.insert(Key::synthetic("context"), Node::synthetic(Value::Str(".".into())));
-            }
+        if let Some(build) = service.get_mut("build").and_then(Node::as_map_mut)
+            && !build.contains_key("context")
+        {
+            build.insert(
+                Key::synthetic("context"),
+                Node::synthetic(Value::Str(".".into())),
+            );
         }
         if let Some(secrets) = service.get_mut("secrets").and_then(Node::as_seq_mut) {
             for secret in secrets.iter_mut().filter_map(Node::as_map_mut) {
                 if !secret.contains_key("target") {
-                    let source = secret.get("source").and_then(Node::scalar_to_string).unwrap_or_default();
+                    let source = secret
+                        .get("source")
+                        .and_then(Node::scalar_to_string)
+                        .unwrap_or_default();
                     secret.insert(
                         Key::synthetic("target"),
                         Node::synthetic(Value::Str(format!("/run/secrets/{source}"))),
@@ -405,10 +448,16 @@ pub fn set_defaults(dict: &mut Node) {
         if let Some(ports) = service.get_mut("ports").and_then(Node::as_seq_mut) {
             for port in ports.iter_mut().filter_map(Node::as_map_mut) {
                 if !port.contains_key("protocol") {
-                    port.insert(Key::synthetic("protocol"), Node::synthetic(Value::Str("tcp".into())));
+                    port.insert(
+                        Key::synthetic("protocol"),
+                        Node::synthetic(Value::Str("tcp".into())),
+                    );
                 }
                 if !port.contains_key("mode") {
-                    port.insert(Key::synthetic("mode"), Node::synthetic(Value::Str("ingress".into())));
+                    port.insert(
+                        Key::synthetic("mode"),
+                        Node::synthetic(Value::Str("ingress".into())),
+                    );
                 }
             }
         }
@@ -420,7 +469,10 @@ pub fn set_defaults(dict: &mut Node) {
             .and_then(Node::as_seq_mut);
         for device in devices.into_iter().flatten().filter_map(Node::as_map_mut) {
             if !device.contains_key("count") && !device.contains_key("device_ids") {
-                device.insert(Key::synthetic("count"), Node::synthetic(Value::Str("all".into())));
+                device.insert(
+                    Key::synthetic("count"),
+                    Node::synthetic(Value::Str("all".into())),
+                );
             }
         }
     }
@@ -440,13 +492,21 @@ pub fn validate_resources(dict: &Node) -> Result<()> {
             let count = keys.iter().filter(|k| m.contains_key(**k)).count();
             if count > 1 {
                 return Err(Error::at(
-                    format!("{kind}.{}: {} attributes are mutually exclusive", name.name, keys.join("|")),
+                    format!(
+                        "{kind}.{}: {} attributes are mutually exclusive",
+                        name.name,
+                        keys.join("|")
+                    ),
                     object.origin,
                 ));
             }
             if count == 0 && !m.contains_key("driver") && !m.contains_key("external") {
                 return Err(Error::at(
-                    format!("{kind}.{}: one of {} must be set", name.name, keys.join("|")),
+                    format!(
+                        "{kind}.{}: one of {} must be set",
+                        name.name,
+                        keys.join("|")
+                    ),
                     object.origin,
                 ));
             }
@@ -459,7 +519,10 @@ pub fn validate_resources(dict: &Node) -> Result<()> {
         };
         for (name, object) in objects {
             if kind == "volumes" && !object.is_null() && object.as_map().is_none() {
-                return Err(Error::at(format!("expected volume, got {}", object.type_name()), object.origin));
+                return Err(Error::at(
+                    format!("expected volume, got {}", object.type_name()),
+                    object.origin,
+                ));
             }
             if kind == "volumes" {
                 check_external(kind, &name.name, object)?;
@@ -470,7 +533,9 @@ pub fn validate_resources(dict: &Node) -> Result<()> {
 }
 
 fn check_external(kind: &str, name: &str, object: &Node) -> Result<()> {
-    let Some(m) = object.as_map() else { return Ok(()) };
+    let Some(m) = object.as_map() else {
+        return Ok(());
+    };
     if !matches!(m.get("external").map(|e| &e.value), Some(Value::Bool(true))) {
         return Ok(());
     }
@@ -479,7 +544,10 @@ fn check_external(kind: &str, name: &str, object: &Node) -> Result<()> {
             continue;
         }
         return Err(Error::at(
-            format!("{kind}.{name}: conflicting parameters \"external\" and {:?} specified", key.name),
+            format!(
+                "{kind}.{name}: conflicting parameters \"external\" and {:?} specified",
+                key.name
+            ),
             value.origin,
         ));
     }

@@ -30,7 +30,16 @@ pub fn apply(
     let names: Vec<String> = services.keys().map(|k| k.name.clone()).collect();
     let base_dir = scope.working_dir.clone();
     for name in names {
-        resolve_service(ctx, scope, services, &name, file, &base_dir, Vec::new(), &[resets.clone()])?;
+        resolve_service(
+            ctx,
+            scope,
+            services,
+            &name,
+            file,
+            &base_dir,
+            Vec::new(),
+            std::slice::from_ref(resets),
+        )?;
     }
     Ok(())
 }
@@ -53,7 +62,10 @@ fn resolve_service(
         return Ok(None);
     }
     if service.as_map().is_none() {
-        return Err(Error::at(format!("services.{name} must be a mapping"), service.origin));
+        return Err(Error::at(
+            format!("services.{name} must be a mapping"),
+            service.origin,
+        ));
     }
     let Some(extends) = service.get("extends") else {
         return Ok(Some(service.clone()));
@@ -61,10 +73,18 @@ fn resolve_service(
     let (reference, other_file) = match &extends.value {
         Value::Str(s) => (s.clone(), None),
         Value::Map(m) => (
-            m.get("service").and_then(Node::as_str).unwrap_or_default().to_owned(),
+            m.get("service")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             m.get("file").and_then(Node::as_str).map(str::to_owned),
         ),
-        _ => return Err(Error::at(format!("services.{name}.extends: invalid type"), extends.origin)),
+        _ => {
+            return Err(Error::at(
+                format!("services.{name}.extends: invalid type"),
+                extends.origin,
+            ));
+        }
     };
     let extends_origin = extends.origin;
 
@@ -72,7 +92,8 @@ fn resolve_service(
     let mut post = post.to_vec();
     let base = if let Some(other) = other_file {
         let path = fspath::absolutize(base_dir, &other);
-        let (mut other_services, other_resets) = load_extended_file(ctx, scope, &path, name, &reference, file, &other)?;
+        let (mut other_services, other_resets) =
+            load_extended_file(ctx, scope, &path, name, &reference, file, &other)?;
         post.push(other_resets);
         let key = (path.clone(), name.to_owned());
         if chain.contains(&key) {
@@ -80,11 +101,22 @@ fn resolve_service(
         }
         chain.push(key);
         let dir = fspath::dir(&path);
-        resolve_service(ctx, scope, &mut other_services, &reference, &path, &dir, chain, &post)?
+        resolve_service(
+            ctx,
+            scope,
+            &mut other_services,
+            &reference,
+            &path,
+            &dir,
+            chain,
+            &post,
+        )?
     } else {
         if !services.contains_key(reference.as_str()) {
             return Err(Error::at(
-                format!("cannot extend service {name:?} in {file}: service {reference:?} not found"),
+                format!(
+                    "cannot extend service {name:?} in {file}: service {reference:?} not found"
+                ),
                 extends_origin,
             ));
         }
@@ -93,7 +125,9 @@ fn resolve_service(
             return Err(cycle_error(&chain, file, name, extends_origin));
         }
         chain.push(key);
-        resolve_service(ctx, scope, services, &reference, file, base_dir, chain, &post)?
+        resolve_service(
+            ctx, scope, services, &reference, file, base_dir, chain, &post,
+        )?
     };
     let Some(service) = services.get(name).cloned() else {
         return Ok(None);
@@ -106,7 +140,10 @@ fn resolve_service(
         let mut inner = Map::new();
         inner.insert(Key::synthetic(name), base);
         let mut outer = Map::new();
-        outer.insert(Key::synthetic("services"), Node::synthetic(Value::Map(inner)));
+        outer.insert(
+            Key::synthetic("services"),
+            Node::synthetic(Value::Map(inner)),
+        );
         Node::synthetic(Value::Map(outer))
     };
     for resets in &post {
@@ -174,7 +211,9 @@ fn load_extended_file(
     };
     if !services.as_map().is_some_and(|m| m.contains_key(reference)) {
         return Err(Error::invalid(
-            format!("cannot extend service {name:?} in {from_file}: service {reference:?} not found in {as_written}"),
+            format!(
+                "cannot extend service {name:?} in {from_file}: service {reference:?} not found in {as_written}"
+            ),
             None,
         ));
     }

@@ -79,7 +79,11 @@ pub fn apply(ctx: &mut Ctx<'_>, scope: &ModelScope, doc: &mut Node, file: &str) 
         };
         let env_files: Vec<String> = if entry.env_files.is_empty() {
             let default = fspath::join(&project_dir, ".env");
-            if ctx.fs.is_file(&default) { vec![default] } else { Vec::new() }
+            if ctx.fs.is_file(&default) {
+                vec![default]
+            } else {
+                Vec::new()
+            }
         } else {
             entry
                 .env_files
@@ -103,7 +107,10 @@ pub fn apply(ctx: &mut Ctx<'_>, scope: &ModelScope, doc: &mut Node, file: &str) 
                     .or_else(|| scope.environment.get(name).cloned())
             };
             let parsed = dotenv::parse(&text, &lookup).map_err(|e| {
-                Error::invalid(format!("{env_file}:{}:{}: {}", e.line, e.column, e.message), None)
+                Error::invalid(
+                    format!("{env_file}:{}:{}: {}", e.line, e.column, e.message),
+                    None,
+                )
             })?;
             for (k, v) in parsed {
                 if let Some(v) = v {
@@ -115,7 +122,11 @@ pub fn apply(ctx: &mut Ctx<'_>, scope: &ModelScope, doc: &mut Node, file: &str) 
             environment.entry(k).or_insert(v);
         }
         let sub = ModelScope {
-            files: paths.iter().cloned().zip(entry.paths.iter().cloned()).collect(),
+            files: paths
+                .iter()
+                .cloned()
+                .zip(entry.paths.iter().cloned())
+                .collect(),
             working_dir: project_dir,
             environment,
             interpolate: scope.interpolate,

@@ -28,12 +28,48 @@ const CASTS: &[(&[&str], Cast)] = &[
     (&["services", "*", "cpu_shares"], Cast::Int),
     (&["services", "*", "init"], Cast::Bool),
     (&["services", "*", "deploy", "replicas"], Cast::Int),
-    (&["services", "*", "deploy", "update_config", "parallelism"], Cast::Int),
-    (&["services", "*", "deploy", "update_config", "max_failure_ratio"], Cast::Float),
-    (&["services", "*", "deploy", "rollback_config", "parallelism"], Cast::Int),
-    (&["services", "*", "deploy", "rollback_config", "max_failure_ratio"], Cast::Float),
-    (&["services", "*", "deploy", "restart_policy", "max_attempts"], Cast::Int),
-    (&["services", "*", "deploy", "placement", "max_replicas_per_node"], Cast::Int),
+    (
+        &["services", "*", "deploy", "update_config", "parallelism"],
+        Cast::Int,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "update_config",
+            "max_failure_ratio",
+        ],
+        Cast::Float,
+    ),
+    (
+        &["services", "*", "deploy", "rollback_config", "parallelism"],
+        Cast::Int,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "rollback_config",
+            "max_failure_ratio",
+        ],
+        Cast::Float,
+    ),
+    (
+        &["services", "*", "deploy", "restart_policy", "max_attempts"],
+        Cast::Int,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "placement",
+            "max_replicas_per_node",
+        ],
+        Cast::Int,
+    ),
     (&["services", "*", "healthcheck", "retries"], Cast::Int),
     (&["services", "*", "healthcheck", "disable"], Cast::Bool),
     (&["services", "*", "oom_kill_disable"], Cast::Bool),
@@ -49,7 +85,10 @@ const CASTS: &[(&[&str], Cast)] = &[
     (&["services", "*", "ulimits", "*", "hard"], Cast::Int),
     (&["services", "*", "ulimits", "*", "soft"], Cast::Int),
     (&["services", "*", "volumes", "[]", "read_only"], Cast::Bool),
-    (&["services", "*", "volumes", "[]", "volume", "nocopy"], Cast::Bool),
+    (
+        &["services", "*", "volumes", "[]", "volume", "nocopy"],
+        Cast::Bool,
+    ),
     (&["networks", "*", "external"], Cast::Bool),
     (&["networks", "*", "internal"], Cast::Bool),
     (&["networks", "*", "attachable"], Cast::Bool),
@@ -101,14 +140,7 @@ fn walk(
         }
         Value::Str(text) => {
             let result = interpolate::interpolate(text, lookup).map_err(|e| {
-                Error::at(
-                    format!(
-                        "{}: {}",
-                        path.join("."),
-                        e.message
-                    ),
-                    node.origin,
-                )
+                Error::at(format!("{}: {}", path.join("."), e.message), node.origin)
             })?;
             for name in result.unset {
                 if !unset.contains(&name) {

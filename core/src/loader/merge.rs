@@ -45,7 +45,10 @@ fn special_merger(path: &[&str]) -> Option<Special> {
         (&["services", "*", "annotations"], ToSequence),
         (&["services", "*", "build"], Build),
         (&["services", "*", "build", "args"], ToSequence),
-        (&["services", "*", "build", "additional_contexts"], ToSequence),
+        (
+            &["services", "*", "build", "additional_contexts"],
+            ToSequence,
+        ),
         (&["services", "*", "build", "extra_hosts"], ExtraHosts),
         (&["services", "*", "build", "labels"], ToSequence),
         (&["services", "*", "command"], Override),
@@ -125,13 +128,21 @@ fn merge_special(special: Special, base: Node, over: Node, path: &mut Vec<String
     match special {
         Special::Override => Ok(over),
         Special::ToSequence => {
-            let origin = if over.is_null() { base.origin } else { over.origin };
+            let origin = if over.is_null() {
+                base.origin
+            } else {
+                over.origin
+            };
             let mut items = into_sequence(base);
             items.extend(into_sequence(over));
             Ok(Node::seq(items, origin))
         }
         Special::ExtraHosts => {
-            let origin = if over.is_null() { base.origin } else { over.origin };
+            let origin = if over.is_null() {
+                base.origin
+            } else {
+                over.origin
+            };
             let mut items = into_sequence(base);
             let extra: Vec<Node> = into_sequence(over)
                 .into_iter()
@@ -154,7 +165,9 @@ fn merge_special(special: Special, base: Node, over: Node, path: &mut Vec<String
                 }
             };
             match (to_build(base), to_build(over)) {
-                (Some((b, _)), Some((o, origin))) => Ok(Node::map(merge_mappings(b, o, path)?, origin)),
+                (Some((b, _)), Some((o, origin))) => {
+                    Ok(Node::map(merge_mappings(b, o, path)?, origin))
+                }
                 (Some((b, origin)), None) => Ok(Node::map(b, origin)),
                 (None, Some((o, origin))) => Ok(Node::map(o, origin)),
                 (None, None) => Ok(Node::synthetic(Value::Null)),
@@ -251,7 +264,10 @@ pub fn default_dependency(origin: Origin) -> Node {
         Key::synthetic("condition"),
         Node::new(Value::Str("service_started".into()), origin),
     );
-    m.insert(Key::synthetic("required"), Node::new(Value::Bool(true), origin));
+    m.insert(
+        Key::synthetic("required"),
+        Node::new(Value::Bool(true), origin),
+    );
     Node::map(m, origin)
 }
 
@@ -265,13 +281,14 @@ fn merge_ipam_config(base: Node, over: Node, path: &mut Vec<String>) -> Result<N
     let mut pools: Vec<Node> = Vec::new();
     for original in originals {
         for override_pool in overrides.iter().cloned() {
-            if subnet(&override_pool) != subnet(&original) {
-                if !pools.iter().any(|p| subnet(p) == subnet(&override_pool)) {
-                    pools.push(override_pool);
-                    continue;
-                }
+            if subnet(&override_pool) != subnet(&original)
+                && !pools.iter().any(|p| subnet(p) == subnet(&override_pool))
+            {
+                pools.push(override_pool);
+                continue;
             }
-            let (Value::Map(r), Value::Map(l)) = (original.value.clone(), override_pool.value) else {
+            let (Value::Map(r), Value::Map(l)) = (original.value.clone(), override_pool.value)
+            else {
                 continue;
             };
             let merged = Node::map(merge_mappings(r, l, path)?, override_pool.origin);
@@ -323,7 +340,10 @@ fn indexer_for(path: &[&str]) -> Option<Indexer> {
         (&["services", "*", "labels"], KeyValue),
         (&["services", "*", "links"], KeyValue),
         (&["services", "*", "networks", "*", "aliases"], KeyValue),
-        (&["services", "*", "networks", "*", "link_local_ips"], KeyValue),
+        (
+            &["services", "*", "networks", "*", "link_local_ips"],
+            KeyValue,
+        ),
         (&["services", "*", "ports"], Port),
         (&["services", "*", "profiles"], KeyValue),
         (&["services", "*", "secrets"], Mount("/run/secrets")),
@@ -392,14 +412,19 @@ fn index_key(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
                 Some(Value::Str(t)) => t.clone(),
                 _ => {
                     return Err(Error::at(
-                        format!("service volume {} is missing a mount target", path.join(".")),
+                        format!(
+                            "service volume {} is missing a mount target",
+                            path.join(".")
+                        ),
                         item.origin,
                     ));
                 }
             },
-            Value::Str(s) => units::parse_volume_short(s)
-                .map_err(|e| Error::at(e.message, item.origin))?
-                .target,
+            Value::Str(s) => {
+                units::parse_volume_short(s)
+                    .map_err(|e| Error::at(e.message, item.origin))?
+                    .target
+            }
             _ => String::new(),
         },
         Indexer::Device => match &item.value {
@@ -407,7 +432,10 @@ fn index_key(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
                 Some(Value::Str(t)) => t.clone(),
                 _ => {
                     return Err(Error::at(
-                        format!("service device {} is missing a mount target", path.join(".")),
+                        format!(
+                            "service device {} is missing a mount target",
+                            path.join(".")
+                        ),
                         item.origin,
                     ));
                 }
@@ -429,7 +457,9 @@ fn index_key(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
                 Some(t) => t.scalar_to_string().unwrap_or_default(),
                 None => format!(
                     "{prefix}/{}",
-                    m.get("source").and_then(Node::scalar_to_string).unwrap_or_else(|| "%!s(<nil>)".into())
+                    m.get("source")
+                        .and_then(Node::scalar_to_string)
+                        .unwrap_or_else(|| "%!s(<nil>)".into())
                 ),
             },
             _ => return Err(unexpected()),
@@ -459,9 +489,18 @@ fn index_key(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
                 };
                 let target = match &target.value {
                     Value::Int(i) => i.to_string(),
-                    other => format!("%!d({})", Node::synthetic(other.clone()).scalar_to_string().unwrap_or_default()),
+                    other => format!(
+                        "%!d({})",
+                        Node::synthetic(other.clone())
+                            .scalar_to_string()
+                            .unwrap_or_default()
+                    ),
                 };
-                format!("{}:{published}:{target}/{}", text("host_ip", "0.0.0.0"), text("protocol", "tcp"))
+                format!(
+                    "{}:{published}:{target}/{}",
+                    text("host_ip", "0.0.0.0"),
+                    text("protocol", "tcp")
+                )
             }
             _ => String::new(),
         },

@@ -285,14 +285,13 @@ fn resolve_environment(dict: &mut Node, environment: &IndexMap<String, String>) 
         for service in services.values_mut() {
             if let Some(items) = service.get_mut("environment").and_then(Node::as_seq_mut) {
                 for item in items.iter_mut() {
-                    if let Value::Str(s) = &item.value {
-                        if let Some(found) = environment.get(s.as_str()) {
-                            item.value = Value::Str(format!("{s}={found}"));
-                        }
+                    if let Value::Str(s) = &item.value
+                        && let Some(found) = environment.get(s.as_str())
+                    {
+                        item.value = Value::Str(format!("{s}={found}"));
                     }
                 }
             }
         }
     }
 }
-

@@ -15,12 +15,17 @@ pub fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> Result<
     };
     if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
         for service in services.values_mut() {
-            let Some(service) = service.as_map_mut() else { continue };
+            let Some(service) = service.as_map_mut() else {
+                continue;
+            };
             if let Some(build) = service.get_mut("build").and_then(Node::as_map_mut) {
                 if let Some(context) = build.get_mut("context") {
                     r.context(context);
                 }
-                if let Some(contexts) = build.get_mut("additional_contexts").and_then(Node::as_map_mut) {
+                if let Some(contexts) = build
+                    .get_mut("additional_contexts")
+                    .and_then(Node::as_map_mut)
+                {
                     for c in contexts.values_mut() {
                         r.context(c);
                     }
@@ -73,7 +78,9 @@ pub fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> Result<
             if volume.get("driver").and_then(Node::as_str) != Some("local") {
                 continue;
             }
-            let Some(opts) = volume.get_mut("driver_opts") else { continue };
+            let Some(opts) = volume.get_mut("driver_opts") else {
+                continue;
+            };
             if opts.get("o").and_then(Node::as_str) != Some("bind") {
                 continue;
             }
@@ -127,9 +134,16 @@ impl Resolver<'_> {
         if let Value::Str(s) = &node.value {
             let remote = s.contains("://")
                 || s.starts_with("service:")
-                || ["https://", "http://", "git://", "ssh://", "github.com/", "git@"]
-                    .iter()
-                    .any(|p| s.starts_with(p));
+                || [
+                    "https://",
+                    "http://",
+                    "git://",
+                    "ssh://",
+                    "github.com/",
+                    "git@",
+                ]
+                .iter()
+                .any(|p| s.starts_with(p));
             if !remote {
                 self.abs(node);
             }

@@ -91,19 +91,44 @@ pub struct Field {
 }
 
 const fn f(name: &'static str, ty: Ty) -> Field {
-    Field { name, json: name, ty, presence: Presence::OmitZero }
+    Field {
+        name,
+        json: name,
+        ty,
+        presence: Presence::OmitZero,
+    }
 }
 const fn p(name: &'static str, ty: Ty) -> Field {
-    Field { name, json: name, ty, presence: Presence::Pointer }
+    Field {
+        name,
+        json: name,
+        ty,
+        presence: Presence::Pointer,
+    }
 }
 const fn always(name: &'static str, ty: Ty) -> Field {
-    Field { name, json: name, ty, presence: Presence::Always }
+    Field {
+        name,
+        json: name,
+        ty,
+        presence: Presence::Always,
+    }
 }
 const fn value_struct(name: &'static str, fields: &'static [Field]) -> Field {
-    Field { name, json: name, ty: Ty::Struct(fields), presence: Presence::ValueStruct }
+    Field {
+        name,
+        json: name,
+        ty: Ty::Struct(fields),
+        presence: Presence::ValueStruct,
+    }
 }
 const fn renamed(name: &'static str, json: &'static str, ty: Ty) -> Field {
-    Field { name, json, ty, presence: Presence::OmitZero }
+    Field {
+        name,
+        json,
+        ty,
+        presence: Presence::OmitZero,
+    }
 }
 
 pub const FILE_REFERENCE: &[Field] = &[
@@ -147,7 +172,10 @@ pub const DEPLOY: &[Field] = &[
     p("rollback_config", Ty::Struct(UPDATE_CONFIG)),
     value_struct(
         "resources",
-        &[p("limits", Ty::Struct(RESOURCE)), p("reservations", Ty::Struct(RESOURCE))],
+        &[
+            p("limits", Ty::Struct(RESOURCE)),
+            p("reservations", Ty::Struct(RESOURCE)),
+        ],
     ),
     p(
         "restart_policy",
@@ -162,7 +190,10 @@ pub const DEPLOY: &[Field] = &[
         "placement",
         &[
             f("constraints", Ty::StrList),
-            f("preferences", Ty::ListOf(&Ty::Struct(&[f("spread", Ty::Str)]))),
+            f(
+                "preferences",
+                Ty::ListOf(&Ty::Struct(&[f("spread", Ty::Str)])),
+            ),
             f("max_replicas_per_node", Ty::UInt),
         ],
     ),
@@ -216,11 +247,20 @@ pub const SERVICE_VOLUME: &[Field] = &[
             f("selinux", Ty::Enum(&["z", "Z"])),
             f("propagation", Ty::Str),
             f("create_host_path", Ty::Bool),
-            f("recursive", Ty::Enum(&["enabled", "disabled", "writable", "readonly"])),
+            f(
+                "recursive",
+                Ty::Enum(&["enabled", "disabled", "writable", "readonly"]),
+            ),
         ]),
     ),
-    p("volume", Ty::Struct(&[f("nocopy", Ty::Bool), f("subpath", Ty::Str)])),
-    p("tmpfs", Ty::Struct(&[f("size", Ty::Bytes), f("mode", Ty::UInt)])),
+    p(
+        "volume",
+        Ty::Struct(&[f("nocopy", Ty::Bool), f("subpath", Ty::Str)]),
+    ),
+    p(
+        "tmpfs",
+        Ty::Struct(&[f("size", Ty::Bytes), f("mode", Ty::UInt)]),
+    ),
 ];
 
 pub const PORT: &[Field] = &[
@@ -233,7 +273,10 @@ pub const PORT: &[Field] = &[
     f("app_protocol", Ty::Str),
 ];
 
-const THROTTLE_DEVICE: &[Field] = &[renamed("path", "Path", Ty::Str), renamed("rate", "Rate", Ty::Bytes)];
+const THROTTLE_DEVICE: &[Field] = &[
+    renamed("path", "Path", Ty::Str),
+    renamed("rate", "Rate", Ty::Bytes),
+];
 
 pub const SERVICE: &[Field] = &[
     f("profiles", Ty::StrList),
@@ -246,12 +289,18 @@ pub const SERVICE: &[Field] = &[
             f("weight", Ty::UInt),
             f(
                 "weight_device",
-                Ty::ListOf(&Ty::Struct(&[renamed("path", "Path", Ty::Str), renamed("weight", "Weight", Ty::UInt)])),
+                Ty::ListOf(&Ty::Struct(&[
+                    renamed("path", "Path", Ty::Str),
+                    renamed("weight", "Weight", Ty::UInt),
+                ])),
             ),
             f("device_read_bps", Ty::ListOf(&Ty::Struct(THROTTLE_DEVICE))),
             f("device_read_iops", Ty::ListOf(&Ty::Struct(THROTTLE_DEVICE))),
             f("device_write_bps", Ty::ListOf(&Ty::Struct(THROTTLE_DEVICE))),
-            f("device_write_iops", Ty::ListOf(&Ty::Struct(THROTTLE_DEVICE))),
+            f(
+                "device_write_iops",
+                Ty::ListOf(&Ty::Struct(THROTTLE_DEVICE)),
+            ),
         ]),
     ),
     f("cap_add", Ty::StrList),
@@ -272,14 +321,22 @@ pub const SERVICE: &[Field] = &[
     f("container_name", Ty::Str),
     p(
         "credential_spec",
-        Ty::Struct(&[f("config", Ty::Str), f("file", Ty::Str), f("registry", Ty::Str)]),
+        Ty::Struct(&[
+            f("config", Ty::Str),
+            f("file", Ty::Str),
+            f("registry", Ty::Str),
+        ]),
     ),
     f(
         "depends_on",
         Ty::MapOf(&Ty::Struct(&[
             f(
                 "condition",
-                Ty::Enum(&["service_started", "service_healthy", "service_completed_successfully"]),
+                Ty::Enum(&[
+                    "service_started",
+                    "service_healthy",
+                    "service_completed_successfully",
+                ]),
             ),
             f("restart", Ty::Bool),
             always("required", Ty::Bool),
@@ -315,7 +372,10 @@ pub const SERVICE: &[Field] = &[
     f("isolation", Ty::Str),
     f("labels", Ty::Labels),
     f("links", Ty::StrList),
-    p("logging", Ty::Struct(&[f("driver", Ty::Str), f("options", Ty::Options)])),
+    p(
+        "logging",
+        Ty::Struct(&[f("driver", Ty::Str), f("options", Ty::Options)]),
+    ),
     f("log_driver", Ty::Str),
     f("log_opt", Ty::Options),
     f("mem_limit", Ty::Bytes),
@@ -374,7 +434,14 @@ pub const SERVICE: &[Field] = &[
 ];
 
 /// Service keys the schema accepts that the printed project leaves out.
-const SERVICE_KEYS_DROPPED: &[&str] = &["env_file", "extends", "label_file", "use_api_socket", "models", "provider"];
+const SERVICE_KEYS_DROPPED: &[&str] = &[
+    "env_file",
+    "extends",
+    "label_file",
+    "use_api_socket",
+    "models",
+    "provider",
+];
 
 pub const NETWORK: &[Field] = &[
     f("name", Ty::Str),
@@ -424,7 +491,9 @@ pub const FILE_OBJECT: &[Field] = &[
     f("template_driver", Ty::Str),
 ];
 
-const TOP_LEVEL_KEYS: &[&str] = &["version", "name", "include", "services", "networks", "volumes", "secrets", "configs"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs",
+];
 
 /// A decoded value and whether it is Go's zero value (for `omitempty`).
 struct Decoded {
@@ -433,7 +502,10 @@ struct Decoded {
 }
 
 fn decode_error(path: &[String], detail: impl std::fmt::Display, origin: Origin) -> Error {
-    Error::at(format!("error decoding '{}': {detail}", display_path(path)), origin)
+    Error::at(
+        format!("error decoding '{}': {detail}", display_path(path)),
+        origin,
+    )
 }
 
 /// `services.web.healthcheck` as mapstructure names it: `services[web].healthcheck`.
@@ -460,9 +532,15 @@ fn string_of(node: &Node) -> Option<String> {
 fn go_sprint(node: &Node) -> String {
     match &node.value {
         Value::Null => "<nil>".into(),
-        Value::Seq(items) => format!("[{}]", items.iter().map(go_sprint).collect::<Vec<_>>().join(" ")),
+        Value::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(go_sprint).collect::<Vec<_>>().join(" ")
+        ),
         Value::Map(m) => {
-            let mut parts: Vec<String> = m.iter().map(|(k, v)| format!("{}:{}", k.name, go_sprint(v))).collect();
+            let mut parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}:{}", k.name, go_sprint(v)))
+                .collect();
             parts.sort();
             format!("map[{}]", parts.join(" "))
         }
@@ -483,9 +561,18 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
     let origin = node.origin;
     let str_out = |s: String| {
         let zero = s.is_empty();
-        Decoded { node: Node::new(Value::Str(s), origin), zero }
+        Decoded {
+            node: Node::new(Value::Str(s), origin),
+            zero,
+        }
     };
-    let expected = |what: &str| decode_error(path, format!("expected type '{what}', got '{}'", node.type_name()), origin);
+    let expected = |what: &str| {
+        decode_error(
+            path,
+            format!("expected type '{what}', got '{}'", node.type_name()),
+            origin,
+        )
+    };
     Ok(match ty {
         Ty::Any => Decoded {
             zero: matches!(node.value, Value::Null),
@@ -505,35 +592,51 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
         Ty::Int | Ty::UInt => {
             let value = match &node.value {
                 Value::Int(i) => *i,
-                Value::Str(s) => s
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| decode_error(path, format!("strconv.Atoi: parsing {s:?}: invalid syntax"), origin))?,
+                Value::Str(s) => s.trim().parse::<i64>().map_err(|_| {
+                    decode_error(
+                        path,
+                        format!("strconv.Atoi: parsing {s:?}: invalid syntax"),
+                        origin,
+                    )
+                })?,
                 Value::Float(f) if f.fract() == 0.0 => *f as i64,
                 Value::Null => 0,
                 _ => return Err(expected("int")),
             };
             if matches!(ty, Ty::UInt) && value < 0 {
                 return Err(Error::at(
-                    format!("cannot parse '{}', {value} overflows uint", display_path(path)),
+                    format!(
+                        "cannot parse '{}', {value} overflows uint",
+                        display_path(path)
+                    ),
                     origin,
                 ));
             }
-            Decoded { node: Node::new(Value::Int(value), origin), zero: value == 0 }
+            Decoded {
+                node: Node::new(Value::Int(value), origin),
+                zero: value == 0,
+            }
         }
         Ty::Float | Ty::Cpus => {
             let value = match &node.value {
                 Value::Int(i) => *i as f64,
                 Value::Float(f) => *f,
                 Value::Str(s) => s.trim().parse::<f64>().map_err(|_| {
-                    decode_error(path, format!("strconv.ParseFloat: parsing {s:?}: invalid syntax"), origin)
+                    decode_error(
+                        path,
+                        format!("strconv.ParseFloat: parsing {s:?}: invalid syntax"),
+                        origin,
+                    )
                 })?,
                 Value::Null => 0.0,
                 _ => return Err(expected("float")),
             };
             // Go stores these as float32; print the float32 value's shortest form.
             let value = round_f32(value);
-            Decoded { node: Node::new(Value::Float(value), origin), zero: value == 0.0 }
+            Decoded {
+                node: Node::new(Value::Float(value), origin),
+                zero: value == 0.0,
+            }
         }
         Ty::Bool => {
             let value = match &node.value {
@@ -546,14 +649,27 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 Value::Null => false,
                 _ => return Err(expected("bool")),
             };
-            Decoded { node: Node::new(Value::Bool(value), origin), zero: !value }
+            Decoded {
+                node: Node::new(Value::Bool(value), origin),
+                zero: !value,
+            }
         }
         Ty::Duration => {
             let text = match &node.value {
-                Value::Null => return Ok(Decoded { node: Node::new(Value::Str("0s".into()), origin), zero: true }),
+                Value::Null => {
+                    return Ok(Decoded {
+                        node: Node::new(Value::Str("0s".into()), origin),
+                        zero: true,
+                    });
+                }
                 Value::Str(s) => s.clone(),
                 // The schema types durations as strings: `stop_grace_period: 0` is rejected.
-                _ => return Err(Error::at(format!("{} must be a string", path.join(".")), origin)),
+                _ => {
+                    return Err(Error::at(
+                        format!("{} must be a string", path.join(".")),
+                        origin,
+                    ));
+                }
             };
             let nanos = parse_compose_duration(&text).map_err(|e| decode_error(path, e, origin))?;
             Decoded {
@@ -564,10 +680,15 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
         Ty::Bytes | Ty::BytesString => {
             let bytes = match &node.value {
                 Value::Int(i) if matches!(ty, Ty::Bytes) => *i,
-                Value::Str(s) => units::parse_byte_size(s).map_err(|e| decode_error(path, e.message, origin))?,
+                Value::Str(s) => {
+                    units::parse_byte_size(s).map_err(|e| decode_error(path, e.message, origin))?
+                }
                 Value::Null => 0,
                 _ if matches!(ty, Ty::BytesString) => {
-                    return Err(Error::at(format!("{} must be a string", path.join(".")), origin));
+                    return Err(Error::at(
+                        format!("{} must be a string", path.join(".")),
+                        origin,
+                    ));
                 }
                 _ => return Err(expected("string")),
             };
@@ -582,7 +703,11 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
             _ => {
                 let quoted: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
                 return Err(Error::at(
-                    format!("{} must be one of the following: {}", path.join("."), quoted.join(", ")),
+                    format!(
+                        "{} must be one of the following: {}",
+                        path.join("."),
+                        quoted.join(", ")
+                    ),
                     origin,
                 ));
             }
@@ -591,12 +716,19 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
             let count = match &node.value {
                 Value::Int(i) => *i,
                 Value::Str(s) if s.eq_ignore_ascii_case("all") => -1,
-                Value::Str(s) => s
-                    .parse::<i64>()
-                    .map_err(|_| decode_error(path, format!("invalid value {s:?}, the only value allowed is 'all' or a number"), origin))?,
+                Value::Str(s) => s.parse::<i64>().map_err(|_| {
+                    decode_error(
+                        path,
+                        format!("invalid value {s:?}, the only value allowed is 'all' or a number"),
+                        origin,
+                    )
+                })?,
                 _ => return Err(expected("count")),
             };
-            Decoded { node: Node::new(Value::Int(count), origin), zero: count == 0 }
+            Decoded {
+                node: Node::new(Value::Int(count), origin),
+                zero: count == 0,
+            }
         }
         Ty::FileMode => {
             let mode = match &node.value {
@@ -606,14 +738,24 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 _ => return Err(expected("mode")),
             };
             // The oracle's compose-go prints the mode as a (decimal) number.
-            Decoded { node: Node::new(Value::Int(mode), origin), zero: false }
+            Decoded {
+                node: Node::new(Value::Int(mode), origin),
+                zero: false,
+            }
         }
         Ty::ShellCommand => match &node.value {
-            Value::Null => Decoded { node: Node::null(origin), zero: true },
+            Value::Null => Decoded {
+                node: Node::null(origin),
+                zero: true,
+            },
             Value::Str(s) => {
-                let words = units::split_shell_words(s).map_err(|e| decode_error(path, e.message, origin))?;
+                let words = units::split_shell_words(s)
+                    .map_err(|e| decode_error(path, e.message, origin))?;
                 let items = words.into_iter().map(|w| Node::string(w, origin)).collect();
-                Decoded { node: Node::seq(items, origin), zero: false }
+                Decoded {
+                    node: Node::seq(items, origin),
+                    zero: false,
+                }
             }
             Value::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -623,13 +765,22 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                         _ => return Err(expected("string")),
                     }
                 }
-                Decoded { node: Node::seq(out, origin), zero: false }
+                Decoded {
+                    node: Node::seq(out, origin),
+                    zero: false,
+                }
             }
             _ => return Err(expected("command")),
         },
         Ty::HealthTest => match &node.value {
             Value::Str(s) => Decoded {
-                node: Node::seq(vec![Node::string("CMD-SHELL", origin), Node::string(s.clone(), origin)], origin),
+                node: Node::seq(
+                    vec![
+                        Node::string("CMD-SHELL", origin),
+                        Node::string(s.clone(), origin),
+                    ],
+                    origin,
+                ),
                 zero: false,
             },
             Value::Seq(items) => {
@@ -638,10 +789,22 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                     .map(|i| Node::string(string_of(i).unwrap_or_default(), i.origin))
                     .collect();
                 let zero = out.is_empty();
-                Decoded { node: Node::seq(out, origin), zero }
+                Decoded {
+                    node: Node::seq(out, origin),
+                    zero,
+                }
             }
-            Value::Null => Decoded { node: Node::seq(Vec::new(), origin), zero: true },
-            _ => return Err(decode_error(path, "unexpected value type for healthcheck.test", origin)),
+            Value::Null => Decoded {
+                node: Node::seq(Vec::new(), origin),
+                zero: true,
+            },
+            _ => {
+                return Err(decode_error(
+                    path,
+                    "unexpected value type for healthcheck.test",
+                    origin,
+                ));
+            }
         },
         Ty::StrList | Ty::StrOrNumList => {
             let loose = matches!(ty, Ty::StrOrNumList);
@@ -652,10 +815,18 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                     for item in items {
                         match (&item.value, loose) {
                             (Value::Str(s), _) => out.push(Node::string(s.clone(), item.origin)),
-                            (Value::Int(_) | Value::Float(_) | Value::Bool(_), true) | (Value::Int(_), false) => {
-                                out.push(Node::string(string_of(item).unwrap_or_default(), item.origin))
+                            (Value::Int(_) | Value::Float(_) | Value::Bool(_), true)
+                            | (Value::Int(_), false) => out.push(Node::string(
+                                string_of(item).unwrap_or_default(),
+                                item.origin,
+                            )),
+                            _ => {
+                                return Err(decode_error(
+                                    path,
+                                    "invalid type for string list",
+                                    item.origin,
+                                ));
                             }
-                            _ => return Err(decode_error(path, "invalid type for string list", item.origin)),
                         }
                     }
                     out
@@ -664,7 +835,10 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 _ => return Err(decode_error(path, "invalid type for string list", origin)),
             };
             let zero = items.is_empty();
-            Decoded { node: Node::seq(items, origin), zero }
+            Decoded {
+                node: Node::seq(items, origin),
+                zero,
+            }
         }
         Ty::Mapping | Ty::Labels | Ty::Options | Ty::MappingWithEquals => {
             let keep_null = matches!(ty, Ty::MappingWithEquals);
@@ -689,7 +863,9 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                         };
                         if keep_null && k.ends_with(char::is_whitespace) {
                             return Err(Error::at(
-                                format!("environment variable {k} is declared with a trailing space"),
+                                format!(
+                                    "environment variable {k} is declared with a trailing space"
+                                ),
                                 item.origin,
                             ));
                         }
@@ -702,10 +878,19 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                     }
                 }
                 Value::Null => {}
-                _ => return Err(decode_error(path, "unexpected value type for mapping", origin)),
+                _ => {
+                    return Err(decode_error(
+                        path,
+                        "unexpected value type for mapping",
+                        origin,
+                    ));
+                }
             }
             let zero = entries.is_empty();
-            Decoded { node: sorted_map(entries, origin), zero }
+            Decoded {
+                node: sorted_map(entries, origin),
+                zero,
+            }
         }
         Ty::HostsList => {
             let mut list: Vec<(String, Origin)> = Vec::new();
@@ -725,24 +910,37 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 Value::Seq(items) => {
                     for item in items {
                         let text = go_sprint(item);
-                        let (host, ip) = units::parse_extra_host(&text).map_err(|e| Error::at(e.message, item.origin))?;
+                        let (host, ip) = units::parse_extra_host(&text)
+                            .map_err(|e| Error::at(e.message, item.origin))?;
                         list.push((units::format_extra_host(&host, &ip), item.origin));
                     }
                 }
                 Value::Null => {}
-                _ => return Err(decode_error(path, "unexpected value type for extra_hosts", origin)),
+                _ => {
+                    return Err(decode_error(
+                        path,
+                        "unexpected value type for extra_hosts",
+                        origin,
+                    ));
+                }
             }
             list.sort_by(|a, b| a.0.cmp(&b.0));
             let zero = list.is_empty();
             Decoded {
-                node: Node::seq(list.into_iter().map(|(s, o)| Node::string(s, o)).collect(), origin),
+                node: Node::seq(
+                    list.into_iter().map(|(s, o)| Node::string(s, o)).collect(),
+                    origin,
+                ),
                 zero,
             }
         }
         Ty::Ulimits => {
             let Value::Map(m) = &node.value else {
                 if node.is_null() {
-                    return Ok(Decoded { node: Node::map(Map::new(), origin), zero: true });
+                    return Ok(Decoded {
+                        node: Node::map(Map::new(), origin),
+                        zero: true,
+                    });
                 }
                 return Err(expected("map"));
             };
@@ -766,21 +964,31 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                     }
                     _ => {
                         path.pop();
-                        return Err(decode_error(path, "unexpected value type for ulimit", v.origin));
+                        return Err(decode_error(
+                            path,
+                            "unexpected value type for ulimit",
+                            v.origin,
+                        ));
                     }
                 };
                 path.pop();
                 entries.insert(k.name.clone(), out);
             }
             let zero = entries.is_empty();
-            Decoded { node: sorted_map(entries, origin), zero }
+            Decoded {
+                node: sorted_map(entries, origin),
+                zero,
+            }
         }
         Ty::Struct(fields) => decode_struct(fields, node, path)?,
         Ty::MapOf(inner) | Ty::MapOfNullable(inner) => {
             let nullable = matches!(ty, Ty::MapOfNullable(_));
             let Value::Map(m) = &node.value else {
                 if node.is_null() {
-                    return Ok(Decoded { node: Node::map(Map::new(), origin), zero: true });
+                    return Ok(Decoded {
+                        node: Node::map(Map::new(), origin),
+                        zero: true,
+                    });
                 }
                 return Err(expected("map"));
             };
@@ -802,7 +1010,12 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
         Ty::ListOf(inner) => {
             let items = match &node.value {
                 Value::Seq(items) => items,
-                Value::Null => return Ok(Decoded { node: Node::seq(Vec::new(), origin), zero: true }),
+                Value::Null => {
+                    return Ok(Decoded {
+                        node: Node::seq(Vec::new(), origin),
+                        zero: true,
+                    });
+                }
                 _ => return Err(expected("slice")),
             };
             let mut out = Vec::with_capacity(items.len());
@@ -813,7 +1026,10 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 out.push(d?.node);
             }
             let zero = out.is_empty();
-            Decoded { node: Node::seq(out, origin), zero }
+            Decoded {
+                node: Node::seq(out, origin),
+                zero,
+            }
         }
     })
 }
@@ -825,7 +1041,11 @@ fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) 
         Value::Map(m) => m,
         Value::Null => &empty,
         _ => {
-            return Err(decode_error(path, format!("expected a map, got '{}'", node.type_name()), origin));
+            return Err(decode_error(
+                path,
+                format!("expected a map, got '{}'", node.type_name()),
+                origin,
+            ));
         }
     };
     let mut out = Map::new();
@@ -861,7 +1081,10 @@ fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) 
             },
         }
     }
-    Ok(Decoded { node: Node::map(out, origin), zero: false })
+    Ok(Decoded {
+        node: Node::map(out, origin),
+        zero: false,
+    })
 }
 
 /// Go stores `cpus`, `max_failure_ratio`... as float32: `0.3` prints as `0.3`, but a value with
@@ -877,10 +1100,10 @@ pub fn parse_compose_duration(text: &str) -> std::result::Result<i64, String> {
     match units::parse_duration(text) {
         Ok(n) => Ok(n),
         Err(e) => {
-            if text.contains('d') || text.contains('w') {
-                if let Some(n) = parse_days_weeks(text) {
-                    return Ok(n);
-                }
+            if (text.contains('d') || text.contains('w'))
+                && let Some(n) = parse_days_weeks(text)
+            {
+                return Ok(n);
             }
             Err(e.message)
         }
@@ -893,7 +1116,9 @@ fn parse_days_weeks(text: &str) -> Option<i64> {
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
         let (number, tail) = rest.split_at(digits);
-        let unit_len = tail.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(tail.len());
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
         let (unit, next) = tail.split_at(unit_len);
         let factor: f64 = match unit {
             "w" => 7.0 * 86_400e9,
@@ -919,7 +1144,10 @@ pub fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {
     }
     m.insert(Key::synthetic("target"), s(&v.target));
     if v.read_only {
-        m.insert(Key::synthetic("read_only"), Node::new(Value::Bool(true), origin));
+        m.insert(
+            Key::synthetic("read_only"),
+            Node::new(Value::Bool(true), origin),
+        );
     }
     if let Some(bind) = &v.bind {
         let mut b = Map::new();
@@ -930,14 +1158,20 @@ pub fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {
             b.insert(Key::synthetic("selinux"), s(z));
         }
         if bind.create_host_path {
-            b.insert(Key::synthetic("create_host_path"), Node::new(Value::Bool(true), origin));
+            b.insert(
+                Key::synthetic("create_host_path"),
+                Node::new(Value::Bool(true), origin),
+            );
         }
         m.insert(Key::synthetic("bind"), Node::map(b, origin));
     }
     if let Some(vol) = &v.volume {
         let mut b = Map::new();
         if vol.nocopy {
-            b.insert(Key::synthetic("nocopy"), Node::new(Value::Bool(true), origin));
+            b.insert(
+                Key::synthetic("nocopy"),
+                Node::new(Value::Bool(true), origin),
+            );
         }
         m.insert(Key::synthetic("volume"), Node::map(b, origin));
     }
@@ -953,11 +1187,14 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, dict: Node, scope: &ModelScope) -> Result
         // Without interpolation compose prints the model, not the typed project: no
         // defaults such as `command: null`.
         let mut model = dict;
-        if let Some(m) = model.as_map_mut() {
-            if !opts.normalize {
-                m.shift_remove("name");
-                m.insert(Key::synthetic("name"), Node::synthetic(Value::Str(opts.project_name.clone())));
-            }
+        if let Some(m) = model.as_map_mut()
+            && !opts.normalize
+        {
+            m.shift_remove("name");
+            m.insert(
+                Key::synthetic("name"),
+                Node::synthetic(Value::Str(opts.project_name.clone())),
+            );
         }
         return Ok(model);
     }
@@ -989,7 +1226,10 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, dict: Node, scope: &ModelScope) -> Result
             path.push("services".into());
             path.push(name.name.clone());
             let Value::Map(sm) = &service.value else {
-                return Err(Error::at(format!("services.{} must be a mapping", name.name), service.origin));
+                return Err(Error::at(
+                    format!("services.{} must be a mapping", name.name),
+                    service.origin,
+                ));
             };
             check_service_keys(&name.name, sm)?;
             if !profile_enabled(sm, &opts.profiles) {
@@ -1017,10 +1257,10 @@ fn select(services: &mut BTreeMap<String, Node>, names: &[String]) -> Result<()>
         let Some(service) = services.get(&name) else {
             return Err(Error::invalid(format!("no such service: {name}"), None));
         };
-        if keep.insert(name.clone()) {
-            if let Some(deps) = service.get("depends_on").and_then(Node::as_map) {
-                todo.extend(deps.keys().map(|k| k.name.clone()));
-            }
+        if keep.insert(name.clone())
+            && let Some(deps) = service.get("depends_on").and_then(Node::as_map)
+        {
+            todo.extend(deps.keys().map(|k| k.name.clone()));
         }
     }
     services.retain(|name, _| keep.contains(name));
@@ -1043,7 +1283,10 @@ fn check_service_keys(name: &str, service: &Map) -> Result<()> {
             || key.name.starts_with("x-");
         if !known {
             return Err(Error::at(
-                format!("services.{name} Additional property {} is not allowed", key.name),
+                format!(
+                    "services.{name} Additional property {} is not allowed",
+                    key.name
+                ),
                 key.origin,
             ));
         }
@@ -1067,16 +1310,26 @@ fn profile_enabled(service: &Map, active: &[String]) -> bool {
 
 /// `WithServicesEnvironmentResolved`: `env_file` contents become `environment` entries
 /// (the service's own `environment` wins), and `env_file` is dropped.
-fn resolve_env_files(ctx: &mut Ctx<'_>, service: &mut Node, model: &Map, scope: &ModelScope) -> Result<()> {
+fn resolve_env_files(
+    ctx: &mut Ctx<'_>,
+    service: &mut Node,
+    model: &Map,
+    scope: &ModelScope,
+) -> Result<()> {
     let project_env = &ctx.opts.environment;
-    let lookup_project = |k: &str| project_env.get(k).cloned().or_else(|| scope.environment.get(k).cloned());
+    let lookup_project = |k: &str| {
+        project_env
+            .get(k)
+            .cloned()
+            .or_else(|| scope.environment.get(k).cloned())
+    };
     // Keys without value take the project environment's value.
     if let Some(env) = service.get_mut("environment").and_then(Node::as_map_mut) {
         for (k, v) in env.iter_mut() {
-            if v.is_null() {
-                if let Some(found) = lookup_project(&k.name) {
-                    v.value = Value::Str(found);
-                }
+            if v.is_null()
+                && let Some(found) = lookup_project(&k.name)
+            {
+                v.value = Value::Str(found);
             }
         }
     }
@@ -1085,15 +1338,26 @@ fn resolve_env_files(ctx: &mut Ctx<'_>, service: &mut Node, model: &Map, scope: 
     };
     let mut from_files: BTreeMap<String, Node> = BTreeMap::new();
     for entry in env_files {
-        let Some(path) = entry.get("path").and_then(Node::as_str) else { continue };
-        let required = !matches!(entry.get("required").map(|r| &r.value), Some(Value::Bool(false)));
+        let Some(path) = entry.get("path").and_then(Node::as_str) else {
+            continue;
+        };
+        let required = !matches!(
+            entry.get("required").map(|r| &r.value),
+            Some(Value::Bool(false))
+        );
         if !ctx.fs.is_file(path) {
             if required {
-                return Err(Error::at(format!("env file {path} not found"), entry.origin));
+                return Err(Error::at(
+                    format!("env file {path} not found"),
+                    entry.origin,
+                ));
             }
             continue;
         }
-        let bytes = ctx.fs.read(path).map_err(|e| Error::io(format!("{path}: {e}")))?;
+        let bytes = ctx
+            .fs
+            .read(path)
+            .map_err(|e| Error::io(format!("{path}: {e}")))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let lookup = |name: &str| {
             from_files
@@ -1102,8 +1366,12 @@ fn resolve_env_files(ctx: &mut Ctx<'_>, service: &mut Node, model: &Map, scope: 
                 .map(str::to_owned)
                 .or_else(|| lookup_project(name))
         };
-        let parsed = dotenv::parse(&text, &lookup)
-            .map_err(|e| Error::invalid(format!("{path}:{}:{}: {}", e.line, e.column, e.message), None))?;
+        let parsed = dotenv::parse(&text, &lookup).map_err(|e| {
+            Error::invalid(
+                format!("{path}:{}:{}: {}", e.line, e.column, e.message),
+                None,
+            )
+        })?;
         for (k, v) in parsed {
             let node = match v {
                 Some(v) => Node::string(v, entry.origin),
@@ -1136,27 +1404,50 @@ fn resolve_env_files(ctx: &mut Ctx<'_>, service: &mut Node, model: &Map, scope: 
 
 fn reorder(map: &mut Map, fields: &[Field]) {
     map.sort_by(|a, _, b, _| {
-        let ia = fields.iter().position(|f| f.json == a.name).unwrap_or(usize::MAX);
-        let ib = fields.iter().position(|f| f.json == b.name).unwrap_or(usize::MAX);
+        let ia = fields
+            .iter()
+            .position(|f| f.json == a.name)
+            .unwrap_or(usize::MAX);
+        let ib = fields
+            .iter()
+            .position(|f| f.json == b.name)
+            .unwrap_or(usize::MAX);
         ia.cmp(&ib)
     });
 }
 
-fn check_consistency(root: &Map, services: &mut BTreeMap<String, Node>, disabled: &BTreeSet<String>) -> Result<()> {
+fn check_consistency(
+    root: &Map,
+    services: &mut BTreeMap<String, Node>,
+    disabled: &BTreeSet<String>,
+) -> Result<()> {
     let names: BTreeSet<String> = services.keys().cloned().collect();
-    let defined = |kind: &str, name: &str| root.get(kind).and_then(Node::as_map).is_some_and(|m| m.contains_key(name));
+    let defined = |kind: &str, name: &str| {
+        root.get(kind)
+            .and_then(Node::as_map)
+            .is_some_and(|m| m.contains_key(name))
+    };
     for (name, service) in services.iter_mut() {
         let origin = service.origin;
         let s = |k: &str| service.get(k);
         if s("build").is_none() && s("image").is_none() {
             return Err(Error::at(
-                format!("service {name:?} has neither an image nor a build context specified: invalid compose project"),
+                format!(
+                    "service {name:?} has neither an image nor a build context specified: invalid compose project"
+                ),
                 origin,
             ));
         }
-        if s("network_mode").is_some() && service.get("networks").and_then(Node::as_map).is_some_and(|m| !m.is_empty()) {
+        if s("network_mode").is_some()
+            && service
+                .get("networks")
+                .and_then(Node::as_map)
+                .is_some_and(|m| !m.is_empty())
+        {
             return Err(Error::at(
-                format!("service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"),
+                format!(
+                    "service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"
+                ),
                 origin,
             ));
         }
@@ -1164,104 +1455,177 @@ fn check_consistency(root: &Map, services: &mut BTreeMap<String, Node>, disabled
             for (network, n) in networks {
                 if !defined("networks", &network.name) {
                     return Err(Error::at(
-                        format!("service {name:?} refers to undefined network {}: invalid compose project", network.name),
+                        format!(
+                            "service {name:?} refers to undefined network {}: invalid compose project",
+                            network.name
+                        ),
                         n.origin.max_with(network.origin),
                     ));
                 }
             }
         }
-        if let Some(test) = service.get("healthcheck").and_then(|h| h.get("test")).and_then(Node::as_seq) {
-            if let Some(first) = test.first().and_then(Node::as_str) {
-                if !matches!(first, "CMD" | "CMD-SHELL" | "NONE") {
-                    return Err(Error::at(
-                        "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
-                        test[0].origin,
-                    ));
-                }
-            }
+        if let Some(test) = service
+            .get("healthcheck")
+            .and_then(|h| h.get("test"))
+            .and_then(Node::as_seq)
+            && let Some(first) = test.first().and_then(Node::as_str)
+            && !matches!(first, "CMD" | "CMD-SHELL" | "NONE")
+        {
+            return Err(Error::at(
+                "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
+                test[0].origin,
+            ));
         }
         if let Some(deps) = service.get("depends_on").and_then(Node::as_map) {
             for (dep, cfg) in deps {
                 if !names.contains(&dep.name) {
-                    let required = !matches!(cfg.get("required").map(|r| &r.value), Some(Value::Bool(false)));
+                    let required = !matches!(
+                        cfg.get("required").map(|r| &r.value),
+                        Some(Value::Bool(false))
+                    );
                     if disabled.contains(&dep.name) && !required {
                         continue;
                     }
                     return Err(Error::at(
-                        format!("service {name:?} depends on undefined service {:?}: invalid compose project", dep.name),
+                        format!(
+                            "service {name:?} depends on undefined service {:?}: invalid compose project",
+                            dep.name
+                        ),
                         dep.origin.max_with(cfg.origin),
                     ));
                 }
             }
         }
-        if let Some(shared) = service.get("network_mode").and_then(Node::as_str).and_then(|m| m.strip_prefix("service:")) {
-            if !names.contains(shared) && !disabled.contains(shared) {
-                return Err(Error::at(format!("service {shared:?} not found for network_mode 'service:{shared}'"), origin));
-            }
+        if let Some(shared) = service
+            .get("network_mode")
+            .and_then(Node::as_str)
+            .and_then(|m| m.strip_prefix("service:"))
+            && !names.contains(shared)
+            && !disabled.contains(shared)
+        {
+            return Err(Error::at(
+                format!("service {shared:?} not found for network_mode 'service:{shared}'"),
+                origin,
+            ));
         }
         if let Some(volumes) = service.get("volumes").and_then(Node::as_seq) {
             for v in volumes {
-                if v.get("type").and_then(Node::as_str) == Some("volume") {
-                    if let Some(source) = v.get("source").and_then(Node::as_str).filter(|s| !s.is_empty()) {
-                        if !defined("volumes", source) {
-                            return Err(Error::at(
-                                format!("service {name:?} refers to undefined volume {source}: invalid compose project"),
-                                v.origin,
-                            ));
-                        }
-                    }
+                if v.get("type").and_then(Node::as_str) == Some("volume")
+                    && let Some(source) = v
+                        .get("source")
+                        .and_then(Node::as_str)
+                        .filter(|s| !s.is_empty())
+                    && !defined("volumes", source)
+                {
+                    return Err(Error::at(
+                        format!(
+                            "service {name:?} refers to undefined volume {source}: invalid compose project"
+                        ),
+                        v.origin,
+                    ));
                 }
             }
         }
         for (kind, singular) in [("configs", "config"), ("secrets", "secret")] {
             if let Some(items) = service.get(kind).and_then(Node::as_seq) {
                 for item in items {
-                    let source = item.get("source").and_then(Node::as_str).unwrap_or_default();
+                    let source = item
+                        .get("source")
+                        .and_then(Node::as_str)
+                        .unwrap_or_default();
                     if !defined(kind, source) {
                         return Err(Error::at(
-                            format!("service {name:?} refers to undefined {singular} {source}: invalid compose project"),
+                            format!(
+                                "service {name:?} refers to undefined {singular} {source}: invalid compose project"
+                            ),
                             item.origin,
                         ));
                     }
                 }
             }
         }
-        if let Some(secrets) = service.get("build").and_then(|b| b.get("secrets")).and_then(Node::as_seq) {
+        if let Some(secrets) = service
+            .get("build")
+            .and_then(|b| b.get("secrets"))
+            .and_then(Node::as_seq)
+        {
             for item in secrets {
-                let source = item.get("source").and_then(Node::as_str).unwrap_or_default();
+                let source = item
+                    .get("source")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default();
                 if !defined("secrets", source) {
                     return Err(Error::at(
-                        format!("service {name:?} refers to undefined build secret {source}: invalid compose project"),
+                        format!(
+                            "service {name:?} refers to undefined build secret {source}: invalid compose project"
+                        ),
                         item.origin,
                     ));
                 }
             }
         }
-        let int_of = |n: Option<&Node>| n.and_then(|n| match n.value { Value::Int(i) => Some(i), _ => None });
+        let int_of = |n: Option<&Node>| {
+            n.and_then(|n| match n.value {
+                Value::Int(i) => Some(i),
+                _ => None,
+            })
+        };
         let scale = int_of(service.get("scale"));
         let replicas = int_of(service.get("deploy").and_then(|d| d.get("replicas")));
-        if let (Some(scale), Some(deploy)) = (scale, service.get("deploy")) {
-            if replicas.is_some_and(|r| r != scale) {
-                return Err(Error::at(
-                    format!("services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project"),
-                    deploy.origin,
-                ));
-            }
+        if let (Some(scale), Some(deploy)) = (scale, service.get("deploy"))
+            && replicas.is_some_and(|r| r != scale)
+        {
+            return Err(Error::at(
+                format!(
+                    "services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project"
+                ),
+                deploy.origin,
+            ));
         }
-        if let (Some(scale), Some(deploy)) = (scale, service.get_mut("deploy").and_then(Node::as_map_mut)) {
+        if let (Some(scale), Some(deploy)) =
+            (scale, service.get_mut("deploy").and_then(Node::as_map_mut))
+        {
             let o = deploy.get("mode").map_or(origin, |m| m.origin);
             deploy.insert(Key::synthetic("replicas"), Node::new(Value::Int(scale), o));
             reorder(deploy, DEPLOY);
         }
-        let limits = service.get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("limits"));
-        let reservations = service.get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("reservations"));
+        let limits = service
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get("limits"));
+        let reservations = service
+            .get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get("reservations"));
         for (own, deploy_side, field, label) in [
-            ("cpus", limits, "cpus", "'cpus' and 'deploy.resources.limits.cpus'"),
-            ("mem_limit", limits, "memory", "'mem_limit' and 'deploy.resources.limits.memory'"),
-            ("mem_reservation", reservations, "memory", "'mem_reservation' and 'deploy.resources.reservations.memory'"),
-            ("pids_limit", limits, "pids", "'pids_limit' and 'deploy.resources.limits.pids'"),
+            (
+                "cpus",
+                limits,
+                "cpus",
+                "'cpus' and 'deploy.resources.limits.cpus'",
+            ),
+            (
+                "mem_limit",
+                limits,
+                "memory",
+                "'mem_limit' and 'deploy.resources.limits.memory'",
+            ),
+            (
+                "mem_reservation",
+                reservations,
+                "memory",
+                "'mem_reservation' and 'deploy.resources.reservations.memory'",
+            ),
+            (
+                "pids_limit",
+                limits,
+                "pids",
+                "'pids_limit' and 'deploy.resources.limits.pids'",
+            ),
         ] {
-            let Some(value) = service.get(own) else { continue };
+            let Some(value) = service.get(own) else {
+                continue;
+            };
             let Some(side) = deploy_side else { continue };
             let other = side.get(field).map(|n| n.value.clone());
             let equal = match (&value.value, &other) {
@@ -1270,26 +1634,40 @@ fn check_consistency(root: &Map, services: &mut BTreeMap<String, Node>, disabled
             };
             if !equal {
                 return Err(Error::at(
-                    format!("services.{name}: can't set distinct values on {label}: invalid compose project"),
+                    format!(
+                        "services.{name}: can't set distinct values on {label}: invalid compose project"
+                    ),
                     value.origin,
                 ));
             }
         }
         let effective_scale = scale.or(replicas).unwrap_or(1);
         if effective_scale > 1 && service.get("container_name").is_some() {
-            let attr = if scale.is_some() { "scale" } else { "deploy.replicas" };
+            let attr = if scale.is_some() {
+                "scale"
+            } else {
+                "deploy.replicas"
+            };
             return Err(Error::at(
-                format!("services.{attr}: can't set container_name and {name} as container name must be unique: invalid compose project"),
+                format!(
+                    "services.{attr}: can't set container_name and {name} as container name must be unique: invalid compose project"
+                ),
                 service.get("container_name").map_or(origin, |c| c.origin),
             ));
         }
     }
     if let Some(secrets) = root.get("secrets").and_then(Node::as_map) {
         for (name, secret) in secrets {
-            let external = matches!(secret.get("external").map(|e| &e.value), Some(Value::Bool(true)));
+            let external = matches!(
+                secret.get("external").map(|e| &e.value),
+                Some(Value::Bool(true))
+            );
             if !external && secret.get("file").is_none() && secret.get("environment").is_none() {
                 return Err(Error::at(
-                    format!("secret {:?} must declare either `file` or `environment`: invalid compose project", name.name),
+                    format!(
+                        "secret {:?} must declare either `file` or `environment`: invalid compose project",
+                        name.name
+                    ),
                     secret.origin,
                 ));
             }
@@ -1313,13 +1691,20 @@ fn check_cycles(services: &BTreeMap<String, Node>) -> Result<()> {
                 let mut cycle: Vec<String> = stack[start..].to_vec();
                 cycle.push(name.to_owned());
                 let origin = services.get(name).map_or(Origin::SYNTHETIC, |s| s.origin);
-                return Err(Error::at(format!("dependency cycle detected: {}", cycle.join(" -> ")), origin));
+                return Err(Error::at(
+                    format!("dependency cycle detected: {}", cycle.join(" -> ")),
+                    origin,
+                ));
             }
             _ => {}
         }
         state.insert(name.to_owned(), 1);
         stack.push(name.to_owned());
-        if let Some(deps) = services.get(name).and_then(|s| s.get("depends_on")).and_then(Node::as_map) {
+        if let Some(deps) = services
+            .get(name)
+            .and_then(|s| s.get("depends_on"))
+            .and_then(Node::as_map)
+        {
             for dep in deps.keys() {
                 if services.contains_key(dep.name.as_str()) {
                     visit(&dep.name, services, state, stack)?;
@@ -1339,27 +1724,53 @@ fn check_cycles(services: &BTreeMap<String, Node>) -> Result<()> {
 
 /// Prints the resources the services use (`WithoutUnnecessaryResources`) and the project's
 /// `x-` extensions.
-fn finish(ctx: &mut Ctx<'_>, root: Map, services: BTreeMap<String, Node>, origin: Origin) -> Result<Node> {
+fn finish(
+    ctx: &mut Ctx<'_>,
+    root: Map,
+    services: BTreeMap<String, Node>,
+    origin: Origin,
+) -> Result<Node> {
     let mut used: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for service in services.values() {
         if let Some(n) = service.get("networks").and_then(Node::as_map) {
-            used.entry("networks").or_default().extend(n.keys().map(|k| k.name.clone()));
+            used.entry("networks")
+                .or_default()
+                .extend(n.keys().map(|k| k.name.clone()));
         }
-        for v in service.get("volumes").and_then(Node::as_seq).into_iter().flatten() {
-            if v.get("type").and_then(Node::as_str) == Some("volume") {
-                if let Some(s) = v.get("source").and_then(Node::as_str).filter(|s| !s.is_empty()) {
-                    used.entry("volumes").or_default().insert(s.to_owned());
-                }
+        for v in service
+            .get("volumes")
+            .and_then(Node::as_seq)
+            .into_iter()
+            .flatten()
+        {
+            if v.get("type").and_then(Node::as_str) == Some("volume")
+                && let Some(s) = v
+                    .get("source")
+                    .and_then(Node::as_str)
+                    .filter(|s| !s.is_empty())
+            {
+                used.entry("volumes").or_default().insert(s.to_owned());
             }
         }
         for kind in ["secrets", "configs"] {
-            for item in service.get(kind).and_then(Node::as_seq).into_iter().flatten() {
+            for item in service
+                .get(kind)
+                .and_then(Node::as_seq)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(s) = item.get("source").and_then(Node::as_str) {
                     used.entry(kind).or_default().insert(s.to_owned());
                 }
             }
         }
-        for item in service.get("build").and_then(|b| b.get("secrets")).and_then(Node::as_seq).into_iter().flatten() {
+        for item in service
+            .get("build")
+            .and_then(|b| b.get("secrets"))
+            .and_then(Node::as_seq)
+            .into_iter()
+            .flatten()
+        {
             if let Some(s) = item.get("source").and_then(Node::as_str) {
                 used.entry("secrets").or_default().insert(s.to_owned());
             }
@@ -1371,8 +1782,15 @@ fn finish(ctx: &mut Ctx<'_>, root: Map, services: BTreeMap<String, Node>, origin
         Node::synthetic(Value::Str(ctx.opts.project_name.clone())),
     );
     let mut path = Vec::new();
-    for (kind, fields) in [("networks", NETWORK), ("volumes", VOLUME), ("secrets", FILE_OBJECT), ("configs", FILE_OBJECT)] {
-        let Some(resources) = root.get(kind).and_then(Node::as_map) else { continue };
+    for (kind, fields) in [
+        ("networks", NETWORK),
+        ("volumes", VOLUME),
+        ("secrets", FILE_OBJECT),
+        ("configs", FILE_OBJECT),
+    ] {
+        let Some(resources) = root.get(kind).and_then(Node::as_map) else {
+            continue;
+        };
         let wanted = used.get(kind);
         let mut entries = BTreeMap::new();
         for (name, resource) in resources {
@@ -1383,10 +1801,10 @@ fn finish(ctx: &mut Ctx<'_>, root: Map, services: BTreeMap<String, Node>, origin
             path.push(kind.to_owned());
             path.push(name.name.clone());
             let mut decoded = decode_struct(fields, resource, &mut path)?.node;
-            if kind == "secrets" || (kind == "configs" && resource.get("environment").is_some()) {
-                if let Some(m) = decoded.as_map_mut() {
-                    m.shift_remove("content");
-                }
+            if (kind == "secrets" || (kind == "configs" && resource.get("environment").is_some()))
+                && let Some(m) = decoded.as_map_mut()
+            {
+                m.shift_remove("content");
             }
             entries.insert(name.name.clone(), decoded);
         }
@@ -1396,7 +1814,10 @@ fn finish(ctx: &mut Ctx<'_>, root: Map, services: BTreeMap<String, Node>, origin
         }
     }
     let services_origin = root.get("services").map_or(origin, |n| n.origin);
-    out.insert(Key::synthetic("services"), sorted_map(services, services_origin));
+    out.insert(
+        Key::synthetic("services"),
+        sorted_map(services, services_origin),
+    );
     for (key, value) in root {
         if key.name.starts_with("x-") {
             out.insert(key, value);

@@ -82,7 +82,11 @@ impl ResetPaths {
                 map.shift_remove(key.as_str());
             }
             for (key, child) in map.iter_mut() {
-                if self.paths.iter().any(|p| p.len() > path.len() + 1 && p[..path.len()] == path[..] && p[path.len()] == key.name) {
+                if self.paths.iter().any(|p| {
+                    p.len() > path.len() + 1
+                        && p[..path.len()] == path[..]
+                        && p[path.len()] == key.name
+                }) {
                     path.push(key.name.clone());
                     self.apply_at(child, path);
                     path.pop();

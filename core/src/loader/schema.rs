@@ -27,7 +27,10 @@ pub fn validate(dict: &Node, file: &str) -> Result<()> {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !valid_name {
             return Err(Error::at(
-                format!("validating {file}: services Additional property {} is not allowed", name.name),
+                format!(
+                    "validating {file}: services Additional property {} is not allowed",
+                    name.name
+                ),
                 name.origin,
             ));
         }
@@ -36,7 +39,9 @@ pub fn validate(dict: &Node, file: &str) -> Result<()> {
             for segment in *path {
                 node = node.and_then(|n| n.get(segment));
             }
-            let Some(items) = node.and_then(Node::as_seq) else { continue };
+            let Some(items) = node.and_then(Node::as_seq) else {
+                continue;
+            };
             for (j, item) in items.iter().enumerate() {
                 if let Some(i) = items[..j].iter().position(|earlier| earlier == item) {
                     return Err(Error::at(

@@ -40,7 +40,10 @@ pub(super) fn parse_go_duration_ms(text: &str) -> Result<u64, String> {
         let mut saw_digit = false;
         while let Some(&(_, c)) = chars.peek() {
             let Some(d) = c.to_digit(10) else { break };
-            whole = whole.checked_mul(10).and_then(|w| w.checked_add(u128::from(d))).ok_or_else(invalid)?;
+            whole = whole
+                .checked_mul(10)
+                .and_then(|w| w.checked_add(u128::from(d)))
+                .ok_or_else(invalid)?;
             saw_digit = true;
             chars.next();
         }
@@ -115,8 +118,20 @@ mod tests {
 
     #[test]
     fn rejects_what_go_rejects() {
-        for bad in ["", "8", "s", "1x", "-1s", ".s", "1.2.3s", "99999999999999999999h"] {
-            assert!(parse_go_duration_ms(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "8",
+            "s",
+            "1x",
+            "-1s",
+            ".s",
+            "1.2.3s",
+            "99999999999999999999h",
+        ] {
+            assert!(
+                parse_go_duration_ms(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

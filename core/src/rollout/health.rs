@@ -17,7 +17,7 @@
 //! failures in the start period) are skipped arithmetically. The application's answer is
 //! monotone (pass before `fails_from`, fail from then on), which makes the jumps exact.
 
-use super::spec::{Healthcheck, HealthTest, Millis};
+use super::spec::{HealthTest, Healthcheck, Millis};
 use super::timing::effective_start_interval;
 
 const DEFAULT_INTERVAL_MS: Millis = 30_000;
@@ -57,7 +57,11 @@ pub(super) struct ProbeCursor {
 impl ProbeCursor {
     /// The state right after container start (`initHealthMonitor`).
     pub(super) fn at_start() -> Self {
-        Self { last_end: 0, status: HealthStatus::Starting, streak: 0 }
+        Self {
+            last_end: 0,
+            status: HealthStatus::Starting,
+            streak: 0,
+        }
     }
 }
 
@@ -118,7 +122,11 @@ pub(super) fn next_change(
     fails_from: Option<Millis>,
     cursor: ProbeCursor,
 ) -> Option<HealthChange> {
-    let fails_from = if plan.always_times_out { Some(0) } else { fails_from };
+    let fails_from = if plan.always_times_out {
+        Some(0)
+    } else {
+        fails_from
+    };
     let step = |wait: Millis| wait.saturating_add(plan.probe_duration).max(1);
     let mut cursor = cursor;
     // Each iteration either returns or performs one arithmetic jump that leaves a state
@@ -132,8 +140,16 @@ pub(super) fn next_change(
         let passes = fails_from.is_none_or(|from| probe_start < from);
         if passes {
             if cursor.status != HealthStatus::Healthy {
-                let cursor = ProbeCursor { last_end: probe_end, status: HealthStatus::Healthy, streak: 0 };
-                return Some(HealthChange { at: probe_end, status: HealthStatus::Healthy, cursor });
+                let cursor = ProbeCursor {
+                    last_end: probe_end,
+                    status: HealthStatus::Healthy,
+                    streak: 0,
+                };
+                return Some(HealthChange {
+                    at: probe_end,
+                    status: HealthStatus::Healthy,
+                    cursor,
+                });
             }
             // Healthy and passing changes nothing. While healthy every wait is `interval`,
             // so probes start at probe_start + k * (interval + p): jump to the first one at
@@ -161,8 +177,16 @@ pub(super) fn next_change(
         // needed to reach `retries` follow at a fixed step.
         let remaining = u64::from(plan.retries.saturating_sub(cursor.streak).max(1));
         let at = probe_end.saturating_add((remaining - 1).saturating_mul(step(plan.interval)));
-        let cursor = ProbeCursor { last_end: at, status: HealthStatus::Unhealthy, streak: plan.retries };
-        return Some(HealthChange { at, status: HealthStatus::Unhealthy, cursor });
+        let cursor = ProbeCursor {
+            last_end: at,
+            status: HealthStatus::Unhealthy,
+            streak: plan.retries,
+        };
+        return Some(HealthChange {
+            at,
+            status: HealthStatus::Unhealthy,
+            cursor,
+        });
     }
     None
 }
@@ -191,7 +215,10 @@ mod tests {
     fn hc_a() {
         let plan = ProbePlan::resolve(Some(&hc(2_000, 1_000, 2, 0)), 27, 100).expect("probe");
         assert_eq!(change(&plan, None), Some((2_100, HealthStatus::Healthy)));
-        assert_eq!(change(&plan, Some(0)), Some((4_200, HealthStatus::Unhealthy)));
+        assert_eq!(
+            change(&plan, Some(0)),
+            Some((4_200, HealthStatus::Unhealthy))
+        );
     }
 
     /// HC-B of §8.0 on Engine ≥ 27: first probe at +5.0, healthy +5.1, unhealthy +7.2.
@@ -199,7 +226,10 @@ mod tests {
     fn hc_b_engine_27() {
         let plan = ProbePlan::resolve(Some(&hc(2_000, 3_000, 2, 5_000)), 27, 100).expect("probe");
         assert_eq!(change(&plan, None), Some((5_100, HealthStatus::Healthy)));
-        assert_eq!(change(&plan, Some(0)), Some((7_200, HealthStatus::Unhealthy)));
+        assert_eq!(
+            change(&plan, Some(0)),
+            Some((7_200, HealthStatus::Unhealthy))
+        );
     }
 
     /// HC-B on older engines: healthy +2.1; probes at 2.0 and 4.1 ignored, unhealthy +8.4.
@@ -207,7 +237,10 @@ mod tests {
     fn hc_b_engine_26() {
         let plan = ProbePlan::resolve(Some(&hc(2_000, 3_000, 2, 5_000)), 26, 100).expect("probe");
         assert_eq!(change(&plan, None), Some((2_100, HealthStatus::Healthy)));
-        assert_eq!(change(&plan, Some(0)), Some((8_400, HealthStatus::Unhealthy)));
+        assert_eq!(
+            change(&plan, Some(0)),
+            Some((8_400, HealthStatus::Unhealthy))
+        );
     }
 
     /// Healthy first, then failing from 10 s: probes at 4.1, 6.2, 8.3 pass, 10.4 and 12.5 fail.
@@ -217,7 +250,10 @@ mod tests {
         let first = next_change(&plan, Some(10_000), ProbeCursor::at_start()).expect("healthy");
         assert_eq!((first.at, first.status), (2_100, HealthStatus::Healthy));
         let second = next_change(&plan, Some(10_000), first.cursor).expect("unhealthy");
-        assert_eq!((second.at, second.status), (12_600, HealthStatus::Unhealthy));
+        assert_eq!(
+            (second.at, second.status),
+            (12_600, HealthStatus::Unhealthy)
+        );
         assert_eq!(next_change(&plan, None, first.cursor), None);
     }
 
@@ -227,18 +263,27 @@ mod tests {
         let plan = ProbePlan::resolve(Some(&empty), 27, 100).expect("probe");
         // interval 30 s, retries 3: healthy at 30.1, unhealthy at 30.1 + 2 * 30.1.
         assert_eq!(change(&plan, None), Some((30_100, HealthStatus::Healthy)));
-        assert_eq!(change(&plan, Some(0)), Some((90_300, HealthStatus::Unhealthy)));
+        assert_eq!(
+            change(&plan, Some(0)),
+            Some((90_300, HealthStatus::Unhealthy))
+        );
         // A probe slower than its timeout always fails, at the timeout.
         let slow = ProbePlan::resolve(Some(&hc(1_000, 50, 1, 0)), 27, 100).expect("probe");
         assert_eq!(change(&slow, None), Some((1_050, HealthStatus::Unhealthy)));
-        let none = Healthcheck { test: HealthTest::None, ..Healthcheck::default() };
+        let none = Healthcheck {
+            test: HealthTest::None,
+            ..Healthcheck::default()
+        };
         assert_eq!(ProbePlan::resolve(Some(&none), 27, 100), None);
     }
 
     #[test]
     fn long_start_periods_are_jumped_not_stepped() {
         // start_interval 1 ms over a one-hour start period: millions of ignored probes.
-        let check = Healthcheck { start_interval_ms: Some(1), ..hc(2_000, 1_000, 1, 3_600_000) };
+        let check = Healthcheck {
+            start_interval_ms: Some(1),
+            ..hc(2_000, 1_000, 1, 3_600_000)
+        };
         let plan = ProbePlan::resolve(Some(&check), 27, 100).expect("probe");
         let (at, status) = change(&plan, Some(0)).expect("unhealthy");
         assert_eq!(status, HealthStatus::Unhealthy);

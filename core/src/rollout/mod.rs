@@ -82,7 +82,10 @@ impl fmt::Display for RolloutError {
                 "a service cannot change between replicated and global mode in an update",
             ),
             RolloutError::TooManySlots(n) => {
-                write!(f, "{n} replicas or nodes is more than the simulator accepts ({MAX_SLOTS})")
+                write!(
+                    f,
+                    "{n} replicas or nodes is more than the simulator accepts ({MAX_SLOTS})"
+                )
             }
         }
     }

@@ -134,7 +134,10 @@ impl Scenario {
                         None => (v, 1),
                     };
                     let after_ms = parse_go_duration_ms(dur.trim()).map_err(ScenarioError)?;
-                    scenario.crash = Some(Crash { after_ms, exit_code: code });
+                    scenario.crash = Some(Crash {
+                        after_ms,
+                        exit_code: code,
+                    });
                 }
                 ("exit0-on-sigterm", None) => scenario.on_sigterm = SigtermBehavior::Exit0,
                 ("ignore-sigterm", None) => scenario.on_sigterm = SigtermBehavior::Ignore,
@@ -166,7 +169,7 @@ fn format_ms(ms: Millis) -> String {
     if ms == 0 {
         return "0s".to_owned();
     }
-    if ms % 1_000 != 0 {
+    if !ms.is_multiple_of(1_000) {
         return format!("{ms}ms");
     }
     let total_s = ms / 1_000;
@@ -196,7 +199,11 @@ impl fmt::Display for Scenario {
             }
         }
         if let Some(crash) = self.crash {
-            parts.push(format!("crash-after={}:{}", format_ms(crash.after_ms), crash.exit_code));
+            parts.push(format!(
+                "crash-after={}:{}",
+                format_ms(crash.after_ms),
+                crash.exit_code
+            ));
         }
         match self.on_sigterm {
             SigtermBehavior::Die => {}
@@ -235,17 +242,41 @@ mod tests {
     fn parses_cli_forms() {
         assert_eq!(Scenario::parse("healthy"), Ok(Scenario::default()));
         let crash = Scenario::parse("crash-after=8s:1").expect("valid");
-        assert_eq!(crash.crash, Some(Crash { after_ms: 8_000, exit_code: 1 }));
+        assert_eq!(
+            crash.crash,
+            Some(Crash {
+                after_ms: 8_000,
+                exit_code: 1
+            })
+        );
         let crash0 = Scenario::parse("crash-after=1m30s:0").expect("valid");
-        assert_eq!(crash0.crash, Some(Crash { after_ms: 90_000, exit_code: 0 }));
+        assert_eq!(
+            crash0.crash,
+            Some(Crash {
+                after_ms: 90_000,
+                exit_code: 0
+            })
+        );
         let default_code = Scenario::parse("crash-after=500ms").expect("valid");
-        assert_eq!(default_code.crash, Some(Crash { after_ms: 500, exit_code: 1 }));
+        assert_eq!(
+            default_code.crash,
+            Some(Crash {
+                after_ms: 500,
+                exit_code: 1
+            })
+        );
         let combo = Scenario::parse("unhealthy+exit0-on-sigterm").expect("valid");
         assert_eq!(combo.health, HealthBehavior::Unhealthy);
         assert_eq!(combo.on_sigterm, SigtermBehavior::Exit0);
-        assert!(Scenario::parse("unschedulable").expect("valid").unschedulable);
+        assert!(
+            Scenario::parse("unschedulable")
+                .expect("valid")
+                .unschedulable
+        );
         assert_eq!(
-            Scenario::parse("unhealthy-after=10s").expect("valid").health,
+            Scenario::parse("unhealthy-after=10s")
+                .expect("valid")
+                .health,
             HealthBehavior::UnhealthyAfter(10_000)
         );
     }

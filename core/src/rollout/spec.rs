@@ -399,9 +399,15 @@ mod tests {
         assert_eq!(nil.parallelism, 1);
         assert_eq!(nil.monitor_ms, 5_000);
         assert_eq!(nil.order, UpdateOrder::StopFirst);
-        let zero = UpdateConfig { parallelism: 0, ..UpdateConfig::default() };
+        let zero = UpdateConfig {
+            parallelism: 0,
+            ..UpdateConfig::default()
+        };
         assert_eq!(EffectiveUpdateConfig::resolve(Some(&zero)).parallelism, 0);
-        let tiny = UpdateConfig { monitor_ms: Some(0), ..UpdateConfig::default() };
+        let tiny = UpdateConfig {
+            monitor_ms: Some(0),
+            ..UpdateConfig::default()
+        };
         assert_eq!(EffectiveUpdateConfig::resolve(Some(&tiny)).monitor_ms, 0);
     }
 
@@ -420,7 +426,10 @@ mod tests {
 
     #[test]
     fn grace_is_truncated_to_seconds() {
-        let spec = ServiceSpec { stop_grace_period_ms: Some(1_500), ..ServiceSpec::default() };
+        let spec = ServiceSpec {
+            stop_grace_period_ms: Some(1_500),
+            ..ServiceSpec::default()
+        };
         assert_eq!(spec.effective_stop_grace_ms(), 1_000);
         assert_eq!(ServiceSpec::default().effective_stop_grace_ms(), 10_000);
     }

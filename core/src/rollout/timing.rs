@@ -94,7 +94,11 @@ mod tests {
     #[test]
     fn prepare_is_the_difference_of_start_latencies() {
         assert_eq!(Timing::default().prepare_ms(), 800);
-        let odd = Timing { start_new_ms: 100, start_ready_ms: 300, ..Timing::default() };
+        let odd = Timing {
+            start_new_ms: 100,
+            start_ready_ms: 300,
+            ..Timing::default()
+        };
         assert_eq!(odd.prepare_ms(), 0);
     }
 }

@@ -7,9 +7,7 @@
 //! moby/swarmkit `manager/scheduler/filter.go` (`HostPortFilter`, `ResourceFilter`).
 
 use super::queue::Event;
-use super::{
-    Desired, LabelPrefix, Observed, Sim, StopReason, Task, TaskId,
-};
+use super::{Desired, LabelPrefix, Observed, Sim, StopReason, Task, TaskId};
 use crate::rollout::events::{Creator, EndState, EventKind, SpecSide, StopCause};
 use crate::rollout::health::{HealthStatus, ProbeCursor, next_change};
 use crate::rollout::scenario::SigtermBehavior;
@@ -20,7 +18,14 @@ impl Sim {
     pub(super) fn create_initial_task(&mut self, slot: u32) {
         let label = self.next_label(LabelPrefix::Initial, slot);
         let id = self.tasks.len();
-        self.tasks.push(Task::new(label, slot, SpecSide::From, Creator::Initial, 0, Desired::Running));
+        self.tasks.push(Task::new(
+            label,
+            slot,
+            SpecSide::From,
+            Creator::Initial,
+            0,
+            Desired::Running,
+        ));
         self.slots[slot as usize - 1].push(id);
         self.tasks[id].observed = Observed::Running;
         self.tasks[id].container_alive = true;
@@ -42,7 +47,14 @@ impl Sim {
     ) -> TaskId {
         let label = self.next_label(prefix, slot);
         let id = self.tasks.len();
-        self.tasks.push(Task::new(label.clone(), slot, spec, creator, self.now, desired));
+        self.tasks.push(Task::new(
+            label.clone(),
+            slot,
+            spec,
+            creator,
+            self.now,
+            desired,
+        ));
         if let Some(list) = self.slots.get_mut(slot as usize - 1) {
             list.push(id);
         } else {
@@ -50,8 +62,10 @@ impl Sim {
             self.slots.resize(slot as usize, Vec::new());
             self.slots[slot as usize - 1].push(id);
             self.port_holders.resize(slot as usize + 1, 0);
-            self.restart_history.resize(slot as usize + 1, Default::default());
-            self.label_counts.resize(slot as usize + 1, Default::default());
+            self.restart_history
+                .resize(slot as usize + 1, Default::default());
+            self.label_counts
+                .resize(slot as usize + 1, Default::default());
         }
         self.emit(EventKind::TaskCreated {
             task: label,
@@ -67,15 +81,22 @@ impl Sim {
     fn place_or_pend(&mut self, id: TaskId) {
         let (slot, spec) = (self.tasks[id].slot, self.tasks[id].spec);
         let resolved = self.spec(spec);
-        let (global, host_ports, unschedulable) =
-            (resolved.global, resolved.host_ports, resolved.behavior.unschedulable);
+        let (global, host_ports, unschedulable) = (
+            resolved.global,
+            resolved.host_ports,
+            resolved.behavior.unschedulable,
+        );
         let nodes = if global { 1 } else { self.replicated_nodes };
         let plural = if nodes == 1 { "node" } else { "nodes" };
         // A global task is pinned to its node: the scheduler only checks that node and
         // reports the bare explanation (`taskFitNode`); otherwise it says "no suitable node".
         let explain = |what: &str| {
             let explanation = format!("{what} on {nodes} {plural}");
-            if global { explanation } else { format!("no suitable node ({explanation})") }
+            if global {
+                explanation
+            } else {
+                format!("no suitable node ({explanation})")
+            }
         };
         if unschedulable {
             self.tasks[id].never_placeable = true;
@@ -107,7 +128,14 @@ impl Sim {
         }
         let at = self.now.saturating_add(self.timing.prepare_ms());
         let generation = self.tasks[id].generation;
-        self.queue.push(at, self.tasks[id].slot, Event::Prepared { task: id, generation });
+        self.queue.push(
+            at,
+            self.tasks[id].slot,
+            Event::Prepared {
+                task: id,
+                generation,
+            },
+        );
     }
 
     // ----- host-mode ports: one holder per node until it has exited -----
@@ -116,12 +144,18 @@ impl Sim {
     fn port_is_free(&self, slot: u32) -> bool {
         let index = self.port_index(slot);
         let capacity = if index == 0 { self.replicated_nodes } else { 1 };
-        self.port_holders.get(index).is_none_or(|&holders| holders < capacity)
+        self.port_holders
+            .get(index)
+            .is_none_or(|&holders| holders < capacity)
     }
 
     /// The mode cannot change in an update (checked by `simulate`), so `from` decides.
     fn port_index(&self, slot: u32) -> usize {
-        if self.spec(SpecSide::From).global { slot as usize } else { 0 }
+        if self.spec(SpecSide::From).global {
+            slot as usize
+        } else {
+            0
+        }
     }
 
     fn take_port(&mut self, id: TaskId) {
@@ -144,7 +178,9 @@ impl Sim {
         }
         let waiting = self.port_waiters.len();
         for _ in 0..waiting {
-            let Some(candidate) = self.port_waiters.pop_front() else { break };
+            let Some(candidate) = self.port_waiters.pop_front() else {
+                break;
+            };
             let still_pending = self.tasks[candidate].observed == Observed::Pending
                 && self.tasks[candidate].desired <= Desired::Running;
             if !still_pending {
@@ -177,7 +213,14 @@ impl Sim {
         }
         let at = self.now.saturating_add(self.timing.start_ready_ms);
         let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
-        self.queue.push(at, slot, Event::ContainerStart { task: id, generation });
+        self.queue.push(
+            at,
+            slot,
+            Event::ContainerStart {
+                task: id,
+                generation,
+            },
+        );
     }
 
     /// `restart.Supervisor.StartNow`: desired READY → RUNNING, unless the task's desired
@@ -208,8 +251,11 @@ impl Sim {
         let label = self.label(id);
         self.emit(EventKind::TaskStarted { task: label });
         let spec = self.spec(self.tasks[id].spec);
-        let (crash, probe, fails_from) =
-            (spec.behavior.crash, spec.probe, spec.behavior.health.fails_from_ms());
+        let (crash, probe, fails_from) = (
+            spec.behavior.crash,
+            spec.probe,
+            spec.behavior.health.fails_from_ms(),
+        );
         if let Some(crash) = crash {
             let at = self.now.saturating_add(crash.after_ms);
             self.tasks[id].crash_at = Some(at);
@@ -226,12 +272,25 @@ impl Sim {
         }
     }
 
-    fn schedule_health_change(&mut self, id: TaskId, change: Option<crate::rollout::health::HealthChange>) {
+    fn schedule_health_change(
+        &mut self,
+        id: TaskId,
+        change: Option<crate::rollout::health::HealthChange>,
+    ) {
         self.tasks[id].next_health = change;
-        let (Some(change), Some(started)) = (change, self.tasks[id].started_at) else { return };
+        let (Some(change), Some(started)) = (change, self.tasks[id].started_at) else {
+            return;
+        };
         let at = started.saturating_add(change.at);
         let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
-        self.queue.push(at, slot, Event::HealthChange { task: id, generation });
+        self.queue.push(
+            at,
+            slot,
+            Event::HealthChange {
+                task: id,
+                generation,
+            },
+        );
     }
 
     fn become_running(&mut self, id: TaskId) {
@@ -249,13 +308,17 @@ impl Sim {
         if task.generation != generation || !task.container_alive {
             return;
         }
-        let Some(change) = task.next_health.take() else { return };
+        let Some(change) = task.next_health.take() else {
+            return;
+        };
         self.tasks[id].probe_cursor = Some(change.cursor);
         match change.status {
             HealthStatus::Healthy => {
                 // `controller.Start` returns on the healthy event: the task is RUNNING and
                 // joins the load balancer. A task told to stop meanwhile stays STARTING.
-                if self.tasks[id].observed == Observed::Starting && self.tasks[id].stopping.is_none() {
+                if self.tasks[id].observed == Observed::Starting
+                    && self.tasks[id].stopping.is_none()
+                {
                     self.become_running(id);
                 }
                 let spec = self.spec(self.tasks[id].spec);
@@ -292,15 +355,31 @@ impl Sim {
                 // The scheduler shuts unassigned tasks down at once (`noSuitableNode`).
                 self.tasks[id].generation += 1;
                 let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
-                self.queue.push(self.now, slot, Event::StoppedWithoutContainer { task: id, generation });
+                self.queue.push(
+                    self.now,
+                    slot,
+                    Event::StoppedWithoutContainer {
+                        task: id,
+                        generation,
+                    },
+                );
             }
             Observed::Assigned | Observed::Ready => {
                 // Prepared but never started: `Shutdown` still sleeps for networked tasks,
                 // but there is no process to stop (§7 convention 4).
                 self.tasks[id].generation += 1;
-                let at = self.now.saturating_add(self.spec(self.tasks[id].spec).gossip_ms);
+                let at = self
+                    .now
+                    .saturating_add(self.spec(self.tasks[id].spec).gossip_ms);
                 let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
-                self.queue.push(at, slot, Event::StoppedWithoutContainer { task: id, generation });
+                self.queue.push(
+                    at,
+                    slot,
+                    Event::StoppedWithoutContainer {
+                        task: id,
+                        generation,
+                    },
+                );
             }
             Observed::Starting | Observed::Running => {
                 if self.tasks[id].stopping.is_none() {
@@ -324,7 +403,10 @@ impl Sim {
             SigtermBehavior::Exit0 if term <= grace => (term, 0),
             _ => (grace, 137),
         };
-        let stop_exit = self.now.saturating_add(spec.gossip_ms).saturating_add(after_signal);
+        let stop_exit = self
+            .now
+            .saturating_add(spec.gossip_ms)
+            .saturating_add(after_signal);
         let (at, code) = match (self.tasks[id].crash_at, spec.behavior.crash) {
             (Some(crash_at), Some(crash)) if crash_at < stop_exit => (crash_at, crash.exit_code),
             _ => (stop_exit, code),
@@ -336,7 +418,14 @@ impl Sim {
     fn schedule_exit(&mut self, id: TaskId, at: Millis, code: i32) {
         self.tasks[id].exit_plan = Some((at, code));
         let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
-        self.queue.push(at, slot, Event::ContainerExit { task: id, generation });
+        self.queue.push(
+            at,
+            slot,
+            Event::ContainerExit {
+                task: id,
+                generation,
+            },
+        );
     }
 
     pub(super) fn on_container_exit(&mut self, id: TaskId, generation: u32) {
@@ -344,7 +433,9 @@ impl Sim {
         if task.generation != generation || !task.container_alive {
             return;
         }
-        let Some((_, code)) = task.exit_plan else { return };
+        let Some((_, code)) = task.exit_plan else {
+            return;
+        };
         let was_starting = task.observed == Observed::Starting;
         let (state, error) = if task.desired == Desired::Shutdown {
             (EndState::Shutdown, None)
@@ -365,9 +456,17 @@ impl Sim {
             }
             (EndState::Complete, None)
         } else if task.stopping == Some(StopReason::Unhealthy) {
-            (EndState::Failed, Some(format!("task: non-zero exit ({code}): dockerexec: unhealthy container")))
+            (
+                EndState::Failed,
+                Some(format!(
+                    "task: non-zero exit ({code}): dockerexec: unhealthy container"
+                )),
+            )
         } else {
-            (EndState::Failed, Some(format!("task: non-zero exit ({code})")))
+            (
+                EndState::Failed,
+                Some(format!("task: non-zero exit ({code})")),
+            )
         };
         self.set_container_alive(id, false);
         self.end_task(id, state, Some(code), error);
@@ -384,7 +483,13 @@ impl Sim {
     /// The task's observed state goes beyond RUNNING: free its port and tell everyone who
     /// watches task updates (the waiting worker, delayed starts, the restart supervisor and
     /// the updater's failure watch).
-    fn end_task(&mut self, id: TaskId, state: EndState, exit_code: Option<i32>, error: Option<String>) {
+    fn end_task(
+        &mut self,
+        id: TaskId,
+        state: EndState,
+        exit_code: Option<i32>,
+        error: Option<String>,
+    ) {
         let observed = match state {
             EndState::Shutdown => Observed::Shutdown,
             EndState::Failed => Observed::Failed,
@@ -395,7 +500,12 @@ impl Sim {
         self.tasks[id].end_state = Some(state);
         self.tasks[id].generation += 1;
         let task = self.label(id);
-        self.emit(EventKind::TaskEnded { task, state, exit_code, error });
+        self.emit(EventKind::TaskEnded {
+            task,
+            state,
+            exit_code,
+            error,
+        });
         self.release_port(id);
         self.notify_worker(id);
         for delay in std::mem::take(&mut self.tasks[id].stop_watchers) {
@@ -403,7 +513,8 @@ impl Sim {
         }
         if self.tasks[id].desired <= Desired::Running {
             // `replicated/tasks.go` `handleTaskChange` → `restartTasks` → `Restart`.
-            self.queue.push(self.now, 0, Event::RestartCheck { task: id });
+            self.queue
+                .push(self.now, 0, Event::RestartCheck { task: id });
         }
         self.feed_failure_watch(id);
     }
@@ -414,13 +525,28 @@ impl Sim {
             return;
         }
         if let Some((updater, worker)) = self.tasks[id].awaited_by.take() {
-            self.queue.push(self.now, 0, Event::WorkerSeesTask { updater, worker, task: id });
+            self.queue.push(
+                self.now,
+                0,
+                Event::WorkerSeesTask {
+                    updater,
+                    worker,
+                    task: id,
+                },
+            );
         }
     }
 }
 
 impl Task {
-    fn new(label: String, slot: u32, spec: SpecSide, creator: Creator, at: Millis, desired: Desired) -> Self {
+    fn new(
+        label: String,
+        slot: u32,
+        spec: SpecSide,
+        creator: Creator,
+        at: Millis,
+        desired: Desired,
+    ) -> Self {
         Self {
             label,
             slot,

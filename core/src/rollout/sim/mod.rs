@@ -20,9 +20,8 @@ mod updater;
 use std::collections::VecDeque;
 
 use super::events::{
-    Creator, EndState, Note, NoteKind, PassKind, RolloutPlan, SpecSide, StatusChange,
-    TimelineEvent, UpdateState, Warning, EventKind, CapacityPoint, Detection, RollbackSummary,
-    PassSummary,
+    CapacityPoint, Creator, Detection, EndState, EventKind, Note, NoteKind, PassKind, PassSummary,
+    RollbackSummary, RolloutPlan, SpecSide, StatusChange, TimelineEvent, UpdateState, Warning,
 };
 use super::health::{HealthChange, ProbeCursor, ProbePlan};
 use super::scenario::Scenario;
@@ -172,7 +171,11 @@ impl ResolvedSpec {
             update: EffectiveUpdateConfig::resolve(spec.update_config.as_ref()),
             rollback: EffectiveUpdateConfig::resolve(spec.rollback_config.as_ref()),
             probe: ProbePlan::resolve(spec.healthcheck.as_ref(), engine, timing.probe_ms),
-            gossip_ms: if spec.networked { timing.gossip_delay_ms } else { 0 },
+            gossip_ms: if spec.networked {
+                timing.gossip_delay_ms
+            } else {
+                0
+            },
             stop_grace_ms: spec.effective_stop_grace_ms(),
             restart: spec.effective_restart(),
             host_ports: spec.host_mode_ports,
@@ -200,9 +203,17 @@ struct SlotSnapshot {
 enum WorkerState {
     Idle,
     /// Waiting for a delayed start (stop-first: the old task to exit, at most 60 s).
-    AwaitingStart { slot_index: usize, task: TaskId, then_await_running: bool },
+    AwaitingStart {
+        slot_index: usize,
+        task: TaskId,
+        then_await_running: bool,
+    },
     /// Waiting, with no timeout, for the new task to reach ≥ RUNNING.
-    AwaitingRunning { slot_index: usize, task: TaskId, start_first: bool },
+    AwaitingRunning {
+        slot_index: usize,
+        task: TaskId,
+        start_first: bool,
+    },
     /// Sleeping `delay` after a slot.
     Sleeping,
 }
@@ -238,6 +249,8 @@ struct Updater {
     phase: Phase,
     stopped: bool,
     cancelled: bool,
+    /// A failure crossed the ratio and the failure action fired.
+    acted: bool,
     has_watch: bool,
     failures: VecDeque<(TaskId, Millis)>,
     total_failures: u32,
@@ -250,7 +263,10 @@ impl Updater {
     /// The main loop is still working towards a status write.
     fn is_running(&self) -> bool {
         !self.cancelled
-            && matches!(self.phase, Phase::HandingOut | Phase::WaitingWorkers | Phase::FinalMonitor)
+            && matches!(
+                self.phase,
+                Phase::HandingOut | Phase::WaitingWorkers | Phase::FinalMonitor
+            )
     }
 }
 
@@ -385,7 +401,10 @@ impl Sim {
         self.current = SpecSide::To;
         self.previous = Some(SpecSide::From);
         if operation == Operation::Rollback {
-            self.write_status(UpdateState::RollbackStarted, "manually requested rollback".to_owned());
+            self.write_status(
+                UpdateState::RollbackStarted,
+                "manually requested rollback".to_owned(),
+            );
             self.rollback = Some(RollbackSummary {
                 started_at_ms: 0,
                 manual: true,
@@ -406,14 +425,15 @@ impl Sim {
         loop {
             let running = self.active.is_some_and(|id| self.updaters[id].is_running());
             if let Some(hang_at) = self.hang_detected_at {
-                settle_deadline =
-                    Some(hang_at.saturating_add(self.timing.observe_after_end_ms));
+                settle_deadline = Some(hang_at.saturating_add(self.timing.observe_after_end_ms));
             } else if running {
                 settle_deadline = None;
             } else if settle_deadline.is_none() {
                 settle_deadline = Some(self.now.saturating_add(self.timing.observe_after_end_ms));
             }
-            let Some(next) = self.queue.peek_time() else { break };
+            let Some(next) = self.queue.peek_time() else {
+                break;
+            };
             if let Some(deadline) = settle_deadline
                 && next > deadline
             {
@@ -425,7 +445,9 @@ impl Sim {
                 self.now = self.now.max(next.min(self.timing.horizon_ms));
                 break;
             }
-            let Some((at, event)) = self.queue.pop() else { break };
+            let Some((at, event)) = self.queue.pop() else {
+                break;
+            };
             self.now = at;
             processed += 1;
             self.handle(event);
@@ -445,7 +467,11 @@ impl Sim {
             E::RestartCheck { task } => self.on_restart_check(task),
             E::DelayTimer { delay } => self.on_delay_timer(delay, false),
             E::OldTaskGone { delay } => self.on_delay_timer(delay, true),
-            E::WorkerSeesTask { updater, worker, task } => {
+            E::WorkerSeesTask {
+                updater,
+                worker,
+                task,
+            } => {
                 self.on_worker_sees_task(updater, worker, task);
             }
             E::WorkerStartDone { updater, worker } => self.on_worker_start_done(updater, worker),
@@ -501,11 +527,14 @@ impl Sim {
 
     /// Records a capacity point if a value changed (instants with several values all count).
     fn sample_capacity(&mut self) {
-        let point = CapacityPoint { at_ms: self.now, healthy: self.healthy, containers: self.containers };
-        let unchanged = self
-            .capacity
-            .last()
-            .is_some_and(|last| last.healthy == point.healthy && last.containers == point.containers);
+        let point = CapacityPoint {
+            at_ms: self.now,
+            healthy: self.healthy,
+            containers: self.containers,
+        };
+        let unchanged = self.capacity.last().is_some_and(|last| {
+            last.healthy == point.healthy && last.containers == point.containers
+        });
         if !unchanged {
             self.capacity.push(point);
         }
@@ -514,7 +543,10 @@ impl Sim {
     // ----- output helpers -----
 
     fn emit(&mut self, kind: EventKind) {
-        self.events.push(TimelineEvent { at_ms: self.now, kind });
+        self.events.push(TimelineEvent {
+            at_ms: self.now,
+            kind,
+        });
     }
 
     fn label(&self, id: TaskId) -> String {
@@ -522,8 +554,16 @@ impl Sim {
     }
 
     fn note(&mut self, kind: NoteKind, message: String) {
-        if !self.notes.iter().any(|n| n.kind == kind && n.message == message) {
-            self.notes.push(Note { kind, message, at_ms: Some(self.now) });
+        if !self
+            .notes
+            .iter()
+            .any(|n| n.kind == kind && n.message == message)
+        {
+            self.notes.push(Note {
+                kind,
+                message,
+                at_ms: Some(self.now),
+            });
         }
     }
 
@@ -537,7 +577,11 @@ impl Sim {
             None => 1,
         };
         let text = prefix.as_str();
-        if count == 1 { format!("{text}{slot}") } else { format!("{text}{slot}.{count}") }
+        if count == 1 {
+            format!("{text}{slot}")
+        } else {
+            format!("{text}{slot}.{count}")
+        }
     }
 
     fn is_dirty(&self, id: TaskId, target: SpecSide) -> bool {

@@ -49,7 +49,11 @@ pub(super) enum Event {
     /// The old task a delayed start waits for has ended.
     OldTaskGone { delay: DelayId },
     /// A worker's watch sees its new task at ≥ RUNNING.
-    WorkerSeesTask { updater: UpdaterId, worker: usize, task: TaskId },
+    WorkerSeesTask {
+        updater: UpdaterId,
+        worker: usize,
+        task: TaskId,
+    },
     /// A worker's delayed start finished.
     WorkerStartDone { updater: UpdaterId, worker: usize },
     /// A worker's `delay` sleep ended.
@@ -129,7 +133,12 @@ impl EventQueue {
     pub(super) fn push(&mut self, at: Millis, slot: u32, event: Event) {
         let class = event.class();
         let slot = if class == Class::Agent { slot } else { 0 };
-        let key = Key { at, class, slot, sequence: self.next_sequence };
+        let key = Key {
+            at,
+            class,
+            slot,
+            sequence: self.next_sequence,
+        };
         self.next_sequence += 1;
         self.heap.push(Reverse(Entry { key, event }));
     }
@@ -141,7 +150,9 @@ impl EventQueue {
 
     /// Removes and returns the next event.
     pub(super) fn pop(&mut self) -> Option<(Millis, Event)> {
-        self.heap.pop().map(|Reverse(entry)| (entry.key.at, entry.event))
+        self.heap
+            .pop()
+            .map(|Reverse(entry)| (entry.key.at, entry.event))
     }
 
     /// True when nothing is scheduled.
@@ -159,18 +170,48 @@ mod tests {
         let mut queue = EventQueue::default();
         queue.push(5, 0, Event::Handout { updater: 0 });
         queue.push(5, 0, Event::MainLoopWake { updater: 0 });
-        queue.push(5, 2, Event::ContainerExit { task: 2, generation: 0 });
-        queue.push(5, 1, Event::ContainerExit { task: 1, generation: 0 });
+        queue.push(
+            5,
+            2,
+            Event::ContainerExit {
+                task: 2,
+                generation: 0,
+            },
+        );
+        queue.push(
+            5,
+            1,
+            Event::ContainerExit {
+                task: 1,
+                generation: 0,
+            },
+        );
         queue.push(3, 9, Event::RestartCheck { task: 7 });
-        queue.push(5, 1, Event::ContainerStart { task: 3, generation: 0 });
+        queue.push(
+            5,
+            1,
+            Event::ContainerStart {
+                task: 3,
+                generation: 0,
+            },
+        );
         let order: Vec<Event> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
         assert_eq!(
             order,
             vec![
                 Event::RestartCheck { task: 7 },
-                Event::ContainerExit { task: 1, generation: 0 },
-                Event::ContainerStart { task: 3, generation: 0 },
-                Event::ContainerExit { task: 2, generation: 0 },
+                Event::ContainerExit {
+                    task: 1,
+                    generation: 0
+                },
+                Event::ContainerStart {
+                    task: 3,
+                    generation: 0
+                },
+                Event::ContainerExit {
+                    task: 2,
+                    generation: 0
+                },
                 Event::MainLoopWake { updater: 0 },
                 Event::Handout { updater: 0 },
             ]

@@ -1,6 +1,6 @@
 //! Turns the final simulation state into a [`RolloutPlan`]: outcome, summaries, warnings.
 
-use super::{Desired, Observed, Sim, Task, WorkerState};
+use super::{Observed, Sim, Task, WorkerState};
 use crate::rollout::events::{
     Creator, EndState, Outcome, RolloutPlan, SpecSide, TaskSummary, UpdateState, Warning,
     WarningKind,
@@ -38,15 +38,29 @@ impl Sim {
         let full_capacity_at_ms = self.full_capacity_at(target_replicas);
         let min_healthy = self.capacity.iter().map(|p| p.healthy).min().unwrap_or(0);
         let max_healthy = self.capacity.iter().map(|p| p.healthy).max().unwrap_or(0);
-        let max_containers = self.capacity.iter().map(|p| p.containers).max().unwrap_or(0);
-        let count = |creator: Creator| self.tasks.iter().filter(|t| t.creator == creator).count() as u32;
+        let max_containers = self
+            .capacity
+            .iter()
+            .map(|p| p.containers)
+            .max()
+            .unwrap_or(0);
+        let count =
+            |creator: Creator| self.tasks.iter().filter(|t| t.creator == creator).count() as u32;
         let tasks_created_by_updater = count(Creator::Updater);
         let tasks_created_by_restart = count(Creator::Restart);
-        let tasks_created = self.tasks.iter().filter(|t| t.creator != Creator::Initial).count() as u32;
+        let tasks_created = self
+            .tasks
+            .iter()
+            .filter(|t| t.creator != Creator::Initial)
+            .count() as u32;
         let finished_at_ms = if still_running {
             None
         } else {
-            self.status_changes.iter().rev().find(|s| is_final(s.state)).map(|s| s.at_ms)
+            self.status_changes
+                .iter()
+                .rev()
+                .find(|s| is_final(s.state))
+                .map(|s| s.at_ms)
         };
         let tasks = self
             .tasks
@@ -127,7 +141,8 @@ impl Sim {
         let mut since: Option<Millis> = None;
         for worker in &self.updaters[id].workers {
             let task = match *worker {
-                WorkerState::AwaitingRunning { task, .. } | WorkerState::AwaitingStart { task, .. } => task,
+                WorkerState::AwaitingRunning { task, .. }
+                | WorkerState::AwaitingStart { task, .. } => task,
                 WorkerState::Idle | WorkerState::Sleeping => continue,
             };
             let t = &self.tasks[task];
@@ -138,29 +153,53 @@ impl Sim {
             since = Some(since.map_or(t.created_at, |s: Millis| s.min(t.created_at)));
             blocked.push(why);
         }
-        let state = self.status.as_ref().map_or("none", |(state, _)| state.as_str());
-        let kind = if outcome == Outcome::HangsForever { WarningKind::HangsForever } else { WarningKind::SimulationCut };
+        let state = self
+            .status
+            .as_ref()
+            .map_or("none", |(state, _)| state.as_str());
+        let kind = if outcome == Outcome::HangsForever {
+            WarningKind::HangsForever
+        } else {
+            WarningKind::SimulationCut
+        };
         let mut message = format!(
             "the updater waits with no timeout: {}; UpdateStatus stays `{state}`",
-            if blocked.is_empty() { "for its workers".to_owned() } else { blocked.join(", ") }
+            if blocked.is_empty() {
+                "for its workers".to_owned()
+            } else {
+                blocked.join(", ")
+            }
         );
         let start_first_port = self.spec(self.current).host_ports
-            && self.spec(self.current).update.order == crate::rollout::spec::UpdateOrder::StartFirst;
+            && self.spec(self.current).update.order
+                == crate::rollout::spec::UpdateOrder::StartFirst;
         if start_first_port {
             message.push_str(
                 "; start-first cannot free a host-mode port: the old task is only stopped once \
                  the new one runs (recover with `docker service update --update-order stop-first`)",
             );
         }
-        self.warnings.push(Warning { kind, message, at_ms: since.or(Some(self.now)), until_ms: None });
+        self.warnings.push(Warning {
+            kind,
+            message,
+            at_ms: since.or(Some(self.now)),
+            until_ms: None,
+        });
     }
 
     fn warn_undetectable_scenario(&mut self) {
         for side in [SpecSide::To, SpecSide::From] {
             let spec = self.spec(side);
-            let used = self.tasks.iter().any(|t| t.spec == side && t.creator != Creator::Initial);
+            let used = self
+                .tasks
+                .iter()
+                .any(|t| t.spec == side && t.creator != Creator::Initial);
             if spec.probe.is_none() && spec.behavior.health != HealthBehavior::Healthy && used {
-                let which = if side == SpecSide::To { "new" } else { "restored" };
+                let which = if side == SpecSide::To {
+                    "new"
+                } else {
+                    "restored"
+                };
                 self.warnings.push(Warning {
                     kind: WarningKind::ScenarioUndetectable,
                     message: format!(
@@ -201,9 +240,16 @@ impl Sim {
                     "full outage: no task serves from {from} ms to {until} ms ({} ms)",
                     until - from
                 ),
-                None => format!("full outage: no task serves from {from} ms to the end of the simulation"),
+                None => format!(
+                    "full outage: no task serves from {from} ms to the end of the simulation"
+                ),
             };
-            self.warnings.push(Warning { kind: WarningKind::FullOutage, message, at_ms: Some(from), until_ms: until });
+            self.warnings.push(Warning {
+                kind: WarningKind::FullOutage,
+                message,
+                at_ms: Some(from),
+                until_ms: until,
+            });
         }
         if total > MAX_OUTAGE_WARNINGS {
             self.warnings.push(Warning {
@@ -237,7 +283,9 @@ impl Sim {
                     let previous_failure = self
                         .tasks
                         .iter()
-                        .filter(|p| p.slot == t.slot && p.ended_at.is_some_and(|e| e <= t.created_at))
+                        .filter(|p| {
+                            p.slot == t.slot && p.ended_at.is_some_and(|e| e <= t.created_at)
+                        })
                         .filter_map(|p| p.ended_at)
                         .max();
                     cycle = previous_failure.map(|p| ended.saturating_sub(p));
@@ -247,14 +295,23 @@ impl Sim {
                 continue;
             }
             slots.sort_unstable();
-            let which = if side == SpecSide::To { "new" } else { "previous" };
-            let cycle_text = cycle.map_or(String::new(), |c| format!(", one replacement every {c} ms"));
+            let which = if side == SpecSide::To {
+                "new"
+            } else {
+                "previous"
+            };
+            let cycle_text =
+                cycle.map_or(String::new(), |c| format!(", one replacement every {c} ms"));
             self.warnings.push(Warning {
                 kind: WarningKind::CrashLoop,
                 message: format!(
                     "{} slot(s) crash-loop the {which} spec (slots {}){cycle_text}",
                     slots.len(),
-                    slots.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                    slots
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 at_ms: first,
                 until_ms: None,
@@ -268,10 +325,14 @@ impl Sim {
             .tasks
             .iter()
             .filter(|t| {
+                // Siblings of a failure that already made the updater act do not matter.
+                let creator_acted = t
+                    .updater_record
+                    .is_some_and(|(updater, _)| self.updaters[updater].acted);
                 t.creator == Creator::Updater
                     && matches!(t.end_state, Some(EndState::Failed | EndState::Complete))
-                    && t.desired != Desired::Ready
                     && !t.counted
+                    && !creator_acted
             })
             .collect();
         if uncounted.is_empty() {
@@ -279,7 +340,11 @@ impl Sim {
         }
         let first = uncounted.iter().filter_map(|t| t.ended_at).min();
         let names: Vec<&str> = uncounted.iter().take(6).map(|t| t.label.as_str()).collect();
-        let more = if uncounted.len() > names.len() { ", ..." } else { "" };
+        let more = if uncounted.len() > names.len() {
+            ", ..."
+        } else {
+            ""
+        };
         let continue_used = self
             .passes
             .iter()

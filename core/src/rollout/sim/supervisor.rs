@@ -31,8 +31,13 @@ impl Sim {
         let slot = self.tasks[id].slot;
         let delay = self.spec(self.tasks[id].spec).restart.delay_ms;
         let current = self.current;
-        let replacement =
-            self.create_task(slot, current, Creator::Restart, LabelPrefix::Restart, Desired::Ready);
+        let replacement = self.create_task(
+            slot,
+            current,
+            Creator::Restart,
+            LabelPrefix::Restart,
+            Desired::Ready,
+        );
         self.record_restart(slot, current);
         self.delay_start(replacement, delay, None, None);
     }
@@ -51,7 +56,9 @@ impl Sim {
         if policy.max_attempts == 0 {
             return true;
         }
-        let Some(history) = self.restart_history.get(task.slot as usize) else { return true };
+        let Some(history) = self.restart_history.get(task.slot as usize) else {
+            return true;
+        };
         if history.spec != Some(task.spec) {
             return true;
         }
@@ -61,7 +68,11 @@ impl Sim {
         // Restarts strictly inside (ended − window, ended) count.
         let ended = task.ended_at.unwrap_or(self.now);
         let lookback = ended.saturating_sub(policy.window_ms);
-        let recent = history.instants.iter().filter(|&&t| t > lookback && t < ended).count();
+        let recent = history
+            .instants
+            .iter()
+            .filter(|&&t| t > lookback && t < ended)
+            .count();
         (recent as u64) < policy.max_attempts
     }
 
@@ -73,7 +84,9 @@ impl Sim {
             return;
         }
         let now = self.now;
-        let Some(history) = self.restart_history.get_mut(slot as usize) else { return };
+        let Some(history) = self.restart_history.get_mut(slot as usize) else {
+            return;
+        };
         if history.spec != Some(replacement_spec) {
             *history = Default::default();
             history.spec = Some(replacement_spec);
@@ -118,7 +131,11 @@ impl Sim {
         }
         self.tasks[task].delayed_start = Some(id);
         if delay > 0 {
-            self.queue.push(self.now.saturating_add(delay), 0, Event::DelayTimer { delay: id });
+            self.queue.push(
+                self.now.saturating_add(delay),
+                0,
+                Event::DelayTimer { delay: id },
+            );
         }
         if let Some(old) = wait_for_old.filter(|_| waits_for_old) {
             self.tasks[old].stop_watchers.push(id);
@@ -152,7 +169,8 @@ impl Sim {
         }
         self.start_now(task);
         if notify_asynchronously && let Some((updater, worker)) = self.delays[id].waiter {
-            self.queue.push(self.now, 0, Event::WorkerStartDone { updater, worker });
+            self.queue
+                .push(self.now, 0, Event::WorkerStartDone { updater, worker });
         }
     }
 }

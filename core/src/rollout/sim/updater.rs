@@ -54,7 +54,10 @@ impl Sim {
                 && let Some(&newest) = tasks.last()
                 && !self.would_restart(newest)
             {
-                updatable.push(SlotSnapshot { slot, tasks: vec![self.snapshot_task(newest)] });
+                updatable.push(SlotSnapshot {
+                    slot,
+                    tasks: vec![self.snapshot_task(newest)],
+                });
             }
         }
         let live = updatable.len() as u32;
@@ -69,14 +72,23 @@ impl Sim {
                     continue;
                 }
                 let current = self.current;
-                self.create_task(slot, current, Creator::Reconcile, LabelPrefix::Reconcile, Desired::Running);
+                self.create_task(
+                    slot,
+                    current,
+                    Creator::Reconcile,
+                    LabelPrefix::Reconcile,
+                    Desired::Running,
+                );
                 missing -= 1;
             }
         } else if live > target_slots {
             // Scale-down keeps running slots, then the lowest slot numbers
             // (`slotsByRunningState`); the rest get desired REMOVE.
             updatable.sort_by_key(|s| {
-                let running = s.tasks.iter().any(|t| self.tasks[t.id].observed == Observed::Running);
+                let running = s
+                    .tasks
+                    .iter()
+                    .any(|t| self.tasks[t.id].observed == Observed::Running);
                 (!running, s.slot)
             });
             let removed: Vec<SlotSnapshot> = updatable.split_off(target_slots as usize);
@@ -91,7 +103,11 @@ impl Sim {
     }
 
     fn snapshot_task(&self, id: TaskId) -> SnapshotTask {
-        SnapshotTask { id, desired: self.tasks[id].desired, observed: self.tasks[id].observed }
+        SnapshotTask {
+            id,
+            desired: self.tasks[id].desired,
+            observed: self.tasks[id].observed,
+        }
     }
 
     /// Whether the restart supervisor would replace this (ended) task.
@@ -100,7 +116,9 @@ impl Sim {
         let policy = self.spec(task.spec).restart;
         match policy.condition {
             crate::rollout::spec::RestartCondition::None => false,
-            crate::rollout::spec::RestartCondition::OnFailure => task.observed != Observed::Complete,
+            crate::rollout::spec::RestartCondition::OnFailure => {
+                task.observed != Observed::Complete
+            }
             crate::rollout::spec::RestartCondition::Any => true,
         }
     }
@@ -114,7 +132,10 @@ impl Sim {
             self.cancel_updater(active);
         }
         let status = self.status.as_ref().map(|(state, _)| *state);
-        if matches!(status, Some(UpdateState::Paused | UpdateState::RollbackPaused)) {
+        if matches!(
+            status,
+            Some(UpdateState::Paused | UpdateState::RollbackPaused)
+        ) {
             return;
         }
         let target = self.current;
@@ -123,7 +144,10 @@ impl Sim {
             .filter(|s| s.tasks.len() > 1 || s.tasks.iter().any(|t| self.is_dirty(t.id, target)))
             .collect();
         if dirty.is_empty() {
-            if matches!(status, Some(UpdateState::Updating | UpdateState::RollbackStarted)) {
+            if matches!(
+                status,
+                Some(UpdateState::Updating | UpdateState::RollbackStarted)
+            ) {
                 self.complete_update();
             }
             return;
@@ -143,7 +167,11 @@ impl Sim {
         }
         let rollback_at_start = status == Some(UpdateState::RollbackStarted);
         let spec = self.spec(target);
-        let config = if rollback_at_start { spec.rollback } else { spec.update };
+        let config = if rollback_at_start {
+            spec.rollback
+        } else {
+            spec.update
+        };
         let kind = if rollback_at_start {
             PassKind::Rollback
         } else if self.passes.is_empty() {
@@ -155,7 +183,9 @@ impl Sim {
         let worker_count = if config.parallelism == 0 {
             dirty_count
         } else {
-            usize::try_from(config.parallelism).unwrap_or(usize::MAX).min(dirty_count)
+            usize::try_from(config.parallelism)
+                .unwrap_or(usize::MAX)
+                .min(dirty_count)
         };
         let pass = self.passes.len() as u32 + 1;
         let id: UpdaterId = self.updaters.len();
@@ -173,6 +203,7 @@ impl Sim {
             phase: Phase::HandingOut,
             stopped: false,
             cancelled: false,
+            acted: false,
             has_watch: config.failure_action != FailureAction::Continue,
             failures: VecDeque::new(),
             total_failures: 0,
@@ -302,7 +333,8 @@ impl Sim {
             UpdateOrder::StartFirst => {
                 // Created at desired READY, but `DelayStart(nil, nil, id, 0, false)` moves it
                 // to RUNNING at once: the simulator creates it RUNNING.
-                let new = self.create_updater_task(id, snapshot.slot, target, prefix, Desired::Running);
+                let new =
+                    self.create_updater_task(id, snapshot.slot, target, prefix, Desired::Running);
                 self.await_running(id, worker, slot_index, new, true);
             }
             UpdateOrder::StopFirst => {
@@ -317,21 +349,28 @@ impl Sim {
                         return;
                     }
                 };
-                let new = self.create_updater_task(id, snapshot.slot, target, prefix, Desired::Ready);
+                let new =
+                    self.create_updater_task(id, snapshot.slot, target, prefix, Desired::Ready);
                 for &old in &to_stop {
                     self.tell_to_stop(old, StopCause::Updater);
                 }
                 // `DelayStart(oldTask, waitStop=true)` waits for the last task removed, if
                 // its snapshot state was ≤ RUNNING.
                 let wait_for = to_stop.last().copied().filter(|old| {
-                    snapshot.tasks.iter().any(|t| t.id == *old && t.observed <= Observed::Running)
+                    snapshot
+                        .tasks
+                        .iter()
+                        .any(|t| t.id == *old && t.observed <= Observed::Running)
                 });
                 let done = self.delay_start(new, 0, wait_for, Some((id, worker)));
                 if done {
                     self.await_running(id, worker, slot_index, new, false);
                 } else {
-                    self.updaters[id].workers[worker] =
-                        WorkerState::AwaitingStart { slot_index, task: new, then_await_running: true };
+                    self.updaters[id].workers[worker] = WorkerState::AwaitingStart {
+                        slot_index,
+                        task: new,
+                        then_await_running: true,
+                    };
                 }
             }
         }
@@ -366,19 +405,22 @@ impl Sim {
         snapshot: &SlotSnapshot,
         existing: SnapshotTask,
     ) {
-        let others: Vec<SnapshotTask> =
-            snapshot.tasks.iter().copied().filter(|t| t.id != existing.id).collect();
-        if self.updaters[id].kind == PassKind::LaterPass
-            && others.iter().any(|t| t.desired == Desired::Running && !self.is_dirty(t.id, self.updaters[id].spec))
+        let others: Vec<SnapshotTask> = snapshot
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| t.id != existing.id)
+            .collect();
+        let target = self.updaters[id].spec;
+        if others
+            .iter()
+            .any(|t| t.desired == Desired::Running && !self.is_dirty(t.id, target))
         {
-            let kept = self.label(existing.id);
             self.note(
                 NoteKind::LaterPassRace,
-                format!(
-                    "slot {} holds two clean tasks; which one the pass keeps is arbitrary (store \
-                     order); the simulator keeps the older, {kept}",
-                    snapshot.slot
-                ),
+                "a slot holds two clean tasks: which one the updater keeps is arbitrary (store \
+                 order); the simulator keeps the older one"
+                    .to_owned(),
             );
         }
         let mut removed = None;
@@ -400,11 +442,16 @@ impl Sim {
         }
         if existing.desired != Desired::Running {
             let wait_for = removed.filter(|old| {
-                others.iter().any(|t| t.id == *old && t.observed <= Observed::Running)
+                others
+                    .iter()
+                    .any(|t| t.id == *old && t.observed <= Observed::Running)
             });
             if !self.delay_start(existing.id, 0, wait_for, Some((id, worker))) {
-                self.updaters[id].workers[worker] =
-                    WorkerState::AwaitingStart { slot_index, task: existing.id, then_await_running: false };
+                self.updaters[id].workers[worker] = WorkerState::AwaitingStart {
+                    slot_index,
+                    task: existing.id,
+                    then_await_running: false,
+                };
                 return;
             }
         }
@@ -436,14 +483,33 @@ impl Sim {
         }
     }
 
-    fn await_running(&mut self, id: UpdaterId, worker: usize, slot_index: usize, task: TaskId, start_first: bool) {
-        self.updaters[id].workers[worker] = WorkerState::AwaitingRunning { slot_index, task, start_first };
+    fn await_running(
+        &mut self,
+        id: UpdaterId,
+        worker: usize,
+        slot_index: usize,
+        task: TaskId,
+        start_first: bool,
+    ) {
+        self.updaters[id].workers[worker] = WorkerState::AwaitingRunning {
+            slot_index,
+            task,
+            start_first,
+        };
         if self.tasks[task].never_placeable {
             // The scheduler can never place it: the worker, hence the update, waits forever.
             self.hang_detected_at.get_or_insert(self.now);
         }
         if self.tasks[task].observed >= Observed::Running {
-            self.queue.push(self.now, 0, Event::WorkerSeesTask { updater: id, worker, task });
+            self.queue.push(
+                self.now,
+                0,
+                Event::WorkerSeesTask {
+                    updater: id,
+                    worker,
+                    task,
+                },
+            );
         } else {
             self.tasks[task].awaited_by = Some((id, worker));
         }
@@ -454,8 +520,11 @@ impl Sim {
         if self.updaters[id].cancelled {
             return;
         }
-        let WorkerState::AwaitingRunning { slot_index, task: awaited, start_first } =
-            self.updaters[id].workers[worker]
+        let WorkerState::AwaitingRunning {
+            slot_index,
+            task: awaited,
+            start_first,
+        } = self.updaters[id].workers[worker]
         else {
             return;
         };
@@ -484,8 +553,11 @@ impl Sim {
         if self.updaters[id].cancelled {
             return;
         }
-        let WorkerState::AwaitingStart { slot_index, task, then_await_running } =
-            self.updaters[id].workers[worker]
+        let WorkerState::AwaitingStart {
+            slot_index,
+            task,
+            then_await_running,
+        } = self.updaters[id].workers[worker]
         else {
             return;
         };
@@ -498,19 +570,30 @@ impl Sim {
 
     /// After a slot the worker sleeps `delay` (also after the last slot), then takes the next.
     fn finish_slot(&mut self, id: UpdaterId, worker: usize, slot_index: usize) {
-        let (pass, slot, delay) =
-            (self.updaters[id].pass, self.updaters[id].dirty[slot_index].slot, self.updaters[id].config.delay_ms);
+        let (pass, slot, delay) = (
+            self.updaters[id].pass,
+            self.updaters[id].dirty[slot_index].slot,
+            self.updaters[id].config.delay_ms,
+        );
         self.emit(EventKind::SlotDone { pass, slot });
         if delay > 0 {
             self.updaters[id].workers[worker] = WorkerState::Sleeping;
-            self.queue.push(self.now.saturating_add(delay), 0, Event::WorkerSleepDone { updater: id, worker });
+            self.queue.push(
+                self.now.saturating_add(delay),
+                0,
+                Event::WorkerSleepDone {
+                    updater: id,
+                    worker,
+                },
+            );
         } else {
             self.worker_idle(id, worker);
         }
     }
 
     pub(super) fn on_worker_sleep_done(&mut self, id: UpdaterId, worker: usize) {
-        if self.updaters[id].cancelled || self.updaters[id].workers[worker] != WorkerState::Sleeping {
+        if self.updaters[id].cancelled || self.updaters[id].workers[worker] != WorkerState::Sleeping
+        {
             return;
         }
         self.worker_idle(id, worker);
@@ -545,7 +628,8 @@ impl Sim {
                 let until = self.now.saturating_add(updater.monitor_period);
                 self.queue.push(until, 0, Event::MonitorEnd { updater: id });
                 // Failures queued during `wg.Wait()` are read as the monitor loop starts.
-                self.queue.push(self.now, 0, Event::MainLoopWake { updater: id });
+                self.queue
+                    .push(self.now, 0, Event::MainLoopWake { updater: id });
             }
             Phase::WaitingWorkers | Phase::Stopped => {
                 updater.phase = Phase::Finished;
@@ -566,11 +650,15 @@ impl Sim {
             return;
         }
         // Only tasks this updater created can count; skipping the rest changes nothing.
-        if !self.tasks[task].updater_record.is_some_and(|(creator, _)| creator == id) {
+        if self.tasks[task]
+            .updater_record
+            .is_none_or(|(creator, _)| creator != id)
+        {
             return;
         }
         self.updaters[id].failures.push_back((task, self.now));
-        self.queue.push(self.now, 0, Event::MainLoopWake { updater: id });
+        self.queue
+            .push(self.now, 0, Event::MainLoopWake { updater: id });
     }
 
     /// The main loop reads the failure watch: while blocked on a hand-off, or in the final
@@ -593,7 +681,9 @@ impl Sim {
         if self.tasks[task].counted {
             return false;
         }
-        let Some((creator, seen)) = self.tasks[task].updater_record else { return false };
+        let Some((creator, seen)) = self.tasks[task].updater_record else {
+            return false;
+        };
         if creator != id {
             return false;
         }
@@ -638,13 +728,17 @@ impl Sim {
             FailureAction::Continue => return false,
             FailureAction::Pause => {
                 self.updaters[id].stopped = true;
-                self.pause_update(format!("update paused due to failure or early termination of task {label}"));
+                self.pause_update(format!(
+                    "update paused due to failure or early termination of task {label}"
+                ));
                 ActionTaken::Pause
             }
             FailureAction::Rollback if self.updaters[id].rollback_at_start => {
                 // "Never roll back a rollback": pause, but without `stopped = true`, so the
                 // final monitor period still runs and `completeUpdate` follows.
-                self.pause_update(format!("rollback paused due to failure or early termination of task {label}"));
+                self.pause_update(format!(
+                    "rollback paused due to failure or early termination of task {label}"
+                ));
                 ActionTaken::PauseRollback
             }
             FailureAction::Rollback => {
@@ -652,6 +746,7 @@ impl Sim {
                 ActionTaken::Rollback
             }
         };
+        self.updaters[id].acted = true;
         if self.detection.is_none() {
             self.detection = Some(Detection {
                 at_ms: now,
@@ -662,7 +757,10 @@ impl Sim {
                 action,
             });
         }
-        let simultaneous = self.updaters[id].failures.iter().any(|&(_, at)| at == observed_at);
+        let simultaneous = self.updaters[id]
+            .failures
+            .iter()
+            .any(|&(_, at)| at == observed_at);
         if simultaneous {
             self.note(
                 NoteKind::SimultaneousFailures,
@@ -673,7 +771,10 @@ impl Sim {
             );
         }
         let updater = &self.updaters[id];
-        if updater.phase == Phase::HandingOut && updater.next_slot < updater.dirty.len() && !updater.idle.is_empty() {
+        if updater.phase == Phase::HandingOut
+            && updater.next_slot < updater.dirty.len()
+            && !updater.idle.is_empty()
+        {
             let next = updater.dirty[updater.next_slot].slot;
             self.note(
                 NoteKind::ExtraSlotRace,
@@ -685,7 +786,9 @@ impl Sim {
             );
         }
         if action == ActionTaken::Rollback {
-            self.rollback_update(format!("update rolled back due to failure or early termination of task {label}"));
+            self.rollback_update(format!(
+                "update rolled back due to failure or early termination of task {label}"
+            ));
         }
         true
     }
@@ -698,7 +801,11 @@ impl Sim {
         }
         match updater.phase {
             Phase::HandingOut => {
-                updater.phase = if updater.stopped { Phase::Stopped } else { Phase::WaitingWorkers };
+                updater.phase = if updater.stopped {
+                    Phase::Stopped
+                } else {
+                    Phase::WaitingWorkers
+                };
                 self.check_workers_done(id);
             }
             Phase::FinalMonitor => {
@@ -735,10 +842,16 @@ impl Sim {
 
     pub(super) fn write_status(&mut self, state: UpdateState, message: String) {
         self.status = Some((state, message.clone()));
-        self.status_changes.push(StatusChange { at_ms: self.now, state, message: message.clone() });
+        self.status_changes.push(StatusChange {
+            at_ms: self.now,
+            state,
+            message: message.clone(),
+        });
         self.emit(EventKind::Status { state, message });
-        if matches!(state, UpdateState::RollbackCompleted | UpdateState::RollbackPaused)
-            && let Some(rollback) = self.rollback.as_mut()
+        if matches!(
+            state,
+            UpdateState::RollbackCompleted | UpdateState::RollbackPaused
+        ) && let Some(rollback) = self.rollback.as_mut()
             && rollback.finished_at_ms.is_none()
         {
             rollback.finished_at_ms = Some(self.now);
@@ -748,7 +861,9 @@ impl Sim {
 
     /// `pauseUpdate`: PAUSED, or ROLLBACK_PAUSED if the stored state is ROLLBACK_STARTED.
     fn pause_update(&mut self, message: String) {
-        let Some((state, _)) = self.status.as_ref() else { return };
+        let Some((state, _)) = self.status.as_ref() else {
+            return;
+        };
         let state = if *state == UpdateState::RollbackStarted {
             UpdateState::RollbackPaused
         } else {
@@ -812,9 +927,14 @@ impl Sim {
     /// `completeUpdate`: ROLLBACK_COMPLETED over ROLLBACK_STARTED, COMPLETED otherwise. The
     /// write triggers a reconcile, which may start a later pass (§3.7).
     fn complete_update(&mut self) {
-        let Some((state, _)) = self.status.as_ref() else { return };
+        let Some((state, _)) = self.status.as_ref() else {
+            return;
+        };
         if *state == UpdateState::RollbackStarted {
-            self.write_status(UpdateState::RollbackCompleted, "rollback completed".to_owned());
+            self.write_status(
+                UpdateState::RollbackCompleted,
+                "rollback completed".to_owned(),
+            );
         } else {
             self.write_status(UpdateState::Completed, "update completed".to_owned());
         }
