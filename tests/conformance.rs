@@ -1,4 +1,6 @@
-//! The compose-config conformance corpus (`../shared/conformance/compose-config/`) and the
+//! The compose-config conformance corpus (`../shared/conformance/compose-config/`), our own
+//! regression cases (`tests/regressions/compose-config/`, shrunk by compose-diff-fuzz from
+//! mismatches it found; same layout, expected output printed by the oracle), and the
 //! stack-300 benchmark input: `stackplan config --format json` must print what the oracle
 //! (Docker Compose v2.26.1) printed, compared structurally.
 
@@ -13,14 +15,23 @@ fn compose_config_corpus() {
         skip("compose-config conformance corpus");
         return;
     };
-    let corpus = shared.join("conformance/compose-config");
-    let mut dirs: Vec<_> = std::fs::read_dir(&corpus)
+    run_corpus(&shared.join("conformance/compose-config"), 169);
+}
+
+#[test]
+fn regression_corpus() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/compose-config");
+    run_corpus(&corpus, 30);
+}
+
+fn run_corpus(corpus: &std::path::Path, at_least: usize) {
+    let mut dirs: Vec<_> = std::fs::read_dir(corpus)
         .expect("corpus folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("case.json").is_file())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 169, "corpus has {} cases", dirs.len());
+    assert!(dirs.len() >= at_least, "{} has {} cases", corpus.display(), dirs.len());
     let mut failures = Vec::new();
     let mut unexpectedly_passing = Vec::new();
     let mut passed = 0;
@@ -39,7 +50,8 @@ fn compose_config_corpus() {
         }
     }
     eprintln!(
-        "conformance: {passed} of {} cases pass ({} known failures)",
+        "{}: {passed} of {} cases pass ({} known failures)",
+        corpus.display(),
         dirs.len(),
         KNOWN_FAILURES.len()
     );

@@ -46,6 +46,10 @@ pub enum Tag {
     Reset,
     /// `!override`: replace the inherited value instead of merging with it.
     Override,
+    /// A `!reset` key that a `<<` merge key fills in again: compose-go drops the reset node
+    /// before yaml.v3 applies the merge, so the merged value stays while the path is still
+    /// reset in earlier files.
+    ResetThenMerged,
 }
 
 /// A mapping key with the position it was written at. Equality and hashing use the name only,

@@ -418,9 +418,16 @@ impl Builder<'_> {
 /// merge source) win.
 fn apply_merge(map: &mut Map, source: Node) -> Result<()> {
     if let Value::Map(entries) = source.value {
-        for (k, v) in entries {
-            if !map.contains_key(k.name.as_str()) {
-                map.insert(k, v);
+        for (k, mut v) in entries {
+            match map.get_mut(k.name.as_str()) {
+                None => {
+                    map.insert(k, v);
+                }
+                Some(existing) if existing.tag == Tag::Reset => {
+                    v.tag = Tag::ResetThenMerged;
+                    *existing = v;
+                }
+                Some(_) => {}
             }
         }
     }

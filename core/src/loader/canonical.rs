@@ -510,7 +510,6 @@ pub fn validate_resources(dict: &Node) -> Result<()> {
                     object.origin,
                 ));
             }
-            check_external(kind, &name.name, object)?;
         }
     }
     for kind in ["volumes", "networks"] {

@@ -491,7 +491,7 @@ pub const FILE_OBJECT: &[Field] = &[
     f("template_driver", Ty::Str),
 ];
 
-const TOP_LEVEL_KEYS: &[&str] = &[
+pub(super) const TOP_LEVEL_KEYS: &[&str] = &[
     "version", "name", "include", "services", "networks", "volumes", "secrets", "configs",
 ];
 
@@ -1068,12 +1068,13 @@ fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) 
                 }
             }
             None => match field.presence {
+                // Values nobody wrote carry no origin, so `--origins` does not claim them.
                 Presence::Always => {
-                    out.insert(Key::synthetic(field.json), Node::null(origin));
+                    out.insert(Key::synthetic(field.json), Node::synthetic(Value::Null));
                 }
                 Presence::ValueStruct => {
                     path.push(field.name.to_owned());
-                    let decoded = decode(&field.ty, &Node::null(origin), path);
+                    let decoded = decode(&field.ty, &Node::synthetic(Value::Null), path);
                     path.pop();
                     out.insert(Key::synthetic(field.json), decoded?.node);
                 }
@@ -1276,7 +1277,7 @@ impl MaxWith for Origin {
     }
 }
 
-fn check_service_keys(name: &str, service: &Map) -> Result<()> {
+pub(super) fn check_service_keys(name: &str, service: &Map) -> Result<()> {
     for key in service.keys() {
         let known = SERVICE.iter().any(|f| f.name == key.name)
             || SERVICE_KEYS_DROPPED.contains(&key.name.as_str())
@@ -1818,12 +1819,24 @@ fn finish(
         Key::synthetic("services"),
         sorted_map(services, services_origin),
     );
-    for (key, value) in root {
+    for (key, mut value) in root {
         if key.name.starts_with("x-") {
+            empty_lists_to_null(&mut value);
             out.insert(key, value);
         }
     }
     // Go prints a map[string]any sorted by key.
     out.sort_by(|a, _, b, _| a.name.cmp(&b.name));
     Ok(Node::map(out, origin))
+}
+
+/// Extensions pass through Go's mapstructure, which turns an empty list into a nil slice:
+/// the oracle prints `x-e: {l: []}` as `{"l": null}`.
+fn empty_lists_to_null(node: &mut Node) {
+    match &mut node.value {
+        Value::Seq(items) if items.is_empty() => node.value = Value::Null,
+        Value::Seq(items) => items.iter_mut().for_each(empty_lists_to_null),
+        Value::Map(map) => map.values_mut().for_each(empty_lists_to_null),
+        _ => {}
+    }
 }

@@ -28,7 +28,7 @@ fn walk(node: &mut Node, path: &mut Vec<String>, out: &mut ResetPaths) {
                         out.paths.push(path.clone());
                         reset_keys.push(key.name.clone());
                     }
-                    Tag::Override => {
+                    Tag::Override | Tag::ResetThenMerged => {
                         out.paths.push(path.clone());
                         child.tag = Tag::None;
                     }
