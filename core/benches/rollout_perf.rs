@@ -105,9 +105,9 @@ fn rollout_perf_1000_replicas_failure_and_rollback() {
     );
     assert_eq!(plan.outcome, Outcome::Paused);
 
-    // One slot at a time with a 50 % failure ratio and continue on the rollback.
+    // 50 slots at a time with a 50 % failure ratio; the rollback continues on failures.
     let slow = UpdateConfig {
-        parallelism: 1,
+        parallelism: 50,
         max_failure_ratio: 0.5,
         failure_action: FailureAction::Rollback,
         ..UpdateConfig::default()
@@ -118,7 +118,7 @@ fn rollout_perf_1000_replicas_failure_and_rollback() {
         ..UpdateConfig::default()
     };
     let plan = time(
-        "unhealthy, parallelism 1, ratio 0.5",
+        "unhealthy, parallelism 50, ratio 0.5",
         &request(slow, rollback, "unhealthy"),
     );
     assert_eq!(plan.outcome, Outcome::RolledBack);

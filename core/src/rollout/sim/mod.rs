@@ -353,7 +353,7 @@ impl Sim {
             task_spec_changed: request.task_spec_changed,
             replicated_nodes: request.nodes.unwrap_or(1).max(1),
             now: 0,
-            queue: EventQueue::default(),
+            queue: EventQueue::with_capacity(slot_count.saturating_mul(4).min(1 << 20)),
             current: SpecSide::From,
             previous: None,
             status: None,

@@ -14,6 +14,7 @@ use crate::rollout::spec::Millis;
 
 /// Who reacts, which decides the order of events sharing an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
 pub(super) enum Class {
     /// (a) A node: task preparation, container start, probe result, exit.
     Agent,
@@ -87,19 +88,18 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    at: Millis,
-    class: Class,
-    slot: u32,
-    sequence: u64,
-}
-
+/// Heap entry. The key packs (instant, class, slot, sequence) into one `u128` so that the
+/// heap compares a single integer: instant in the high 64 bits, then 3 bits of class,
+/// 21 bits of slot and 40 bits of sequence (slots ≤ 100,000 < 2^21; the event budget keeps
+/// the sequence far below 2^40).
 #[derive(Debug)]
 struct Entry {
-    key: Key,
+    key: u128,
     event: Event,
 }
+
+const SLOT_BITS: u32 = 21;
+const SEQUENCE_BITS: u32 = 40;
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
@@ -129,30 +129,32 @@ pub(super) struct EventQueue {
 }
 
 impl EventQueue {
+    /// An empty queue with room for `capacity` pending events.
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        Self { heap: BinaryHeap::with_capacity(capacity), next_sequence: 0 }
+    }
+
     /// Schedules `event` at `at`. `slot` orders agent events of one instant (0 otherwise).
     pub(super) fn push(&mut self, at: Millis, slot: u32, event: Event) {
         let class = event.class();
-        let slot = if class == Class::Agent { slot } else { 0 };
-        let key = Key {
-            at,
-            class,
-            slot,
-            sequence: self.next_sequence,
-        };
+        let slot = if class == Class::Agent { slot.min((1 << SLOT_BITS) - 1) } else { 0 };
+        let sequence = self.next_sequence.min((1 << SEQUENCE_BITS) - 1);
         self.next_sequence += 1;
+        let low = (class as u64) << (SLOT_BITS + SEQUENCE_BITS)
+            | u64::from(slot) << SEQUENCE_BITS
+            | sequence;
+        let key = u128::from(at) << 64 | u128::from(low);
         self.heap.push(Reverse(Entry { key, event }));
     }
 
     /// The instant of the next event.
     pub(super) fn peek_time(&self) -> Option<Millis> {
-        self.heap.peek().map(|Reverse(entry)| entry.key.at)
+        self.heap.peek().map(|Reverse(entry)| (entry.key >> 64) as Millis)
     }
 
     /// Removes and returns the next event.
     pub(super) fn pop(&mut self) -> Option<(Millis, Event)> {
-        self.heap
-            .pop()
-            .map(|Reverse(entry)| (entry.key.at, entry.event))
+        self.heap.pop().map(|Reverse(entry)| ((entry.key >> 64) as Millis, entry.event))
     }
 
     /// True when nothing is scheduled.

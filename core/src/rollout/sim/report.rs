@@ -265,55 +265,41 @@ impl Sim {
     fn warn_crash_loops(&mut self) {
         for side in [SpecSide::To, SpecSide::From] {
             let mut slots: Vec<u32> = Vec::new();
-            let mut first: Option<Millis> = None;
-            let mut cycle: Option<Millis> = None;
+            let mut first: Option<(Millis, &Task)> = None;
             for t in &self.tasks {
                 let failed = matches!(t.end_state, Some(EndState::Failed | EndState::Complete))
                     && t.stop_requested_at.is_none();
                 if t.creator != Creator::Restart || t.spec != side || !failed {
                     continue;
                 }
-                if !slots.contains(&t.slot) {
-                    slots.push(t.slot);
-                }
+                slots.push(t.slot);
                 let ended = t.ended_at.unwrap_or(self.now);
-                first = Some(first.map_or(ended, |f: Millis| f.min(ended)));
-                // The cycle: from the failure this replacement replaced to its own failure.
-                if cycle.is_none() {
-                    let previous_failure = self
-                        .tasks
-                        .iter()
-                        .filter(|p| {
-                            p.slot == t.slot && p.ended_at.is_some_and(|e| e <= t.created_at)
-                        })
-                        .filter_map(|p| p.ended_at)
-                        .max();
-                    cycle = previous_failure.map(|p| ended.saturating_sub(p));
+                if first.is_none_or(|(at, _)| ended < at) {
+                    first = Some((ended, t));
                 }
             }
-            if slots.is_empty() {
-                continue;
-            }
+            let Some((first_at, first_task)) = first else { continue };
             slots.sort_unstable();
-            let which = if side == SpecSide::To {
-                "new"
-            } else {
-                "previous"
-            };
-            let cycle_text =
-                cycle.map_or(String::new(), |c| format!(", one replacement every {c} ms"));
+            slots.dedup();
+            // The cycle: from the failure the first looping replacement replaced to its own.
+            let previous_failure = self.slots[first_task.slot as usize - 1]
+                .iter()
+                .filter_map(|&id| self.tasks[id].ended_at)
+                .filter(|&ended| ended <= first_task.created_at)
+                .max();
+            let cycle_text = previous_failure
+                .map_or(String::new(), |p| format!(", one replacement every {} ms", first_at - p));
+            let which = if side == SpecSide::To { "new" } else { "previous" };
+            let listed: Vec<String> = slots.iter().take(12).map(u32::to_string).collect();
+            let more = if slots.len() > listed.len() { ", ..." } else { "" };
             self.warnings.push(Warning {
                 kind: WarningKind::CrashLoop,
                 message: format!(
-                    "{} slot(s) crash-loop the {which} spec (slots {}){cycle_text}",
+                    "{} slot(s) crash-loop the {which} spec (slots {}{more}){cycle_text}",
                     slots.len(),
-                    slots
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    listed.join(", ")
                 ),
-                at_ms: first,
+                at_ms: Some(first_at),
                 until_ms: None,
             });
         }
