@@ -2,7 +2,7 @@
 //! checks applied once all files are merged (compose-go `transform/`, `validation/`).
 
 use crate::error::{Error, Result};
-use crate::fspath::matches;
+use crate::fspath::{matches, may_match_below};
 use crate::tree::{Key, Map, Node, Origin, Value};
 use crate::units;
 
@@ -25,41 +25,42 @@ enum Transform {
     Include,
 }
 
+use Transform::*;
+const TRANSFORMS: &[(&[&str], Transform)] = &[
+    (&["services", "*"], Service),
+    (&["services", "*", "build", "secrets", "*"], FileMount),
+    (&["services", "*", "build", "additional_contexts"], KeyValue),
+    (&["services", "*", "depends_on"], DependsOn),
+    (&["services", "*", "env_file"], EnvFile),
+    (&["services", "*", "label_file"], StringOrList),
+    (&["services", "*", "extends"], Extends),
+    (&["services", "*", "networks"], ServiceNetworks),
+    (&["services", "*", "volumes", "*"], VolumeMount),
+    (&["services", "*", "dns"], StringOrList),
+    (&["services", "*", "devices", "*"], DeviceMapping),
+    (&["services", "*", "secrets", "*"], FileMount),
+    (&["services", "*", "configs", "*"], FileMount),
+    (&["services", "*", "ports"], Ports),
+    (&["services", "*", "build"], Build),
+    (&["services", "*", "ulimits", "*"], Ulimits),
+    (&["services", "*", "build", "ulimits", "*"], Ulimits),
+    (
+        &["services", "*", "develop", "watch", "*", "ignore"],
+        StringOrList,
+    ),
+    (
+        &["services", "*", "develop", "watch", "*", "include"],
+        StringOrList,
+    ),
+    (&["volumes", "*"], MaybeExternal),
+    (&["networks", "*"], MaybeExternal),
+    (&["secrets", "*"], MaybeExternal),
+    (&["configs", "*"], MaybeExternal),
+    (&["include", "*"], Include),
+];
+
 fn transformer(path: &[&str]) -> Option<Transform> {
-    use Transform::*;
-    const TABLE: &[(&[&str], Transform)] = &[
-        (&["services", "*"], Service),
-        (&["services", "*", "build", "secrets", "*"], FileMount),
-        (&["services", "*", "build", "additional_contexts"], KeyValue),
-        (&["services", "*", "depends_on"], DependsOn),
-        (&["services", "*", "env_file"], EnvFile),
-        (&["services", "*", "label_file"], StringOrList),
-        (&["services", "*", "extends"], Extends),
-        (&["services", "*", "networks"], ServiceNetworks),
-        (&["services", "*", "volumes", "*"], VolumeMount),
-        (&["services", "*", "dns"], StringOrList),
-        (&["services", "*", "devices", "*"], DeviceMapping),
-        (&["services", "*", "secrets", "*"], FileMount),
-        (&["services", "*", "configs", "*"], FileMount),
-        (&["services", "*", "ports"], Ports),
-        (&["services", "*", "build"], Build),
-        (&["services", "*", "ulimits", "*"], Ulimits),
-        (&["services", "*", "build", "ulimits", "*"], Ulimits),
-        (
-            &["services", "*", "develop", "watch", "*", "ignore"],
-            StringOrList,
-        ),
-        (
-            &["services", "*", "develop", "watch", "*", "include"],
-            StringOrList,
-        ),
-        (&["volumes", "*"], MaybeExternal),
-        (&["networks", "*"], MaybeExternal),
-        (&["secrets", "*"], MaybeExternal),
-        (&["configs", "*"], MaybeExternal),
-        (&["include", "*"], Include),
-    ];
-    TABLE
+    TRANSFORMS
         .iter()
         .find(|(pattern, _)| matches(path, pattern))
         .map(|(_, t)| *t)
@@ -85,6 +86,13 @@ fn walk_children(node: &mut Node, path: &mut Vec<String>, ignore: bool) -> Resul
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
                 path.push(key.name.clone());
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let relevant = transformer(&refs).is_some()
+                    || may_match_below(&refs, TRANSFORMS.iter().map(|(p, _)| *p));
+                if !relevant {
+                    path.pop();
+                    continue;
+                }
                 let r = walk(child, path, ignore);
                 path.pop();
                 r?;
@@ -92,6 +100,14 @@ fn walk_children(node: &mut Node, path: &mut Vec<String>, ignore: bool) -> Resul
         }
         Value::Seq(items) => {
             // compose-go uses "[]" for list elements here, which `*` patterns also match.
+            path.push("[]".to_owned());
+            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+            let relevant = transformer(&refs).is_some()
+                || may_match_below(&refs, TRANSFORMS.iter().map(|(p, _)| *p));
+            path.pop();
+            if !relevant {
+                return Ok(());
+            }
             for item in items.iter_mut() {
                 path.push("[]".to_owned());
                 let r = walk(item, path, ignore);

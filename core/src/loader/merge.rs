@@ -6,7 +6,7 @@
 //! appended; some fields have their own rule ([`special_merger`]).
 
 use crate::error::{Error, Result};
-use crate::fspath::matches;
+use crate::fspath::{matches, may_match_below};
 use crate::tree::{Key, Map, Node, Origin, Value};
 use crate::units;
 
@@ -315,43 +315,44 @@ enum Indexer {
     EnvFile,
 }
 
+use Indexer::*;
+const UNIQUE: &[(&[&str], Indexer)] = &[
+    (&["networks", "*", "labels"], KeyValue),
+    (&["networks", "*", "ipam", "options"], KeyValue),
+    (&["services", "*", "annotations"], KeyValue),
+    (&["services", "*", "build", "args"], KeyValue),
+    (&["services", "*", "build", "additional_contexts"], KeyValue),
+    (&["services", "*", "build", "platform"], KeyValue),
+    (&["services", "*", "build", "tags"], KeyValue),
+    (&["services", "*", "build", "labels"], KeyValue),
+    (&["services", "*", "cap_add"], KeyValue),
+    (&["services", "*", "cap_drop"], KeyValue),
+    (&["services", "*", "devices"], Device),
+    (&["services", "*", "configs"], Mount("")),
+    (&["services", "*", "deploy", "labels"], KeyValue),
+    (&["services", "*", "dns"], KeyValue),
+    (&["services", "*", "dns_opt"], KeyValue),
+    (&["services", "*", "dns_search"], KeyValue),
+    (&["services", "*", "environment"], KeyValue),
+    (&["services", "*", "env_file"], EnvFile),
+    (&["services", "*", "expose"], Expose),
+    (&["services", "*", "labels"], KeyValue),
+    (&["services", "*", "links"], KeyValue),
+    (&["services", "*", "networks", "*", "aliases"], KeyValue),
+    (
+        &["services", "*", "networks", "*", "link_local_ips"],
+        KeyValue,
+    ),
+    (&["services", "*", "ports"], Port),
+    (&["services", "*", "profiles"], KeyValue),
+    (&["services", "*", "secrets"], Mount("/run/secrets")),
+    (&["services", "*", "sysctls"], KeyValue),
+    (&["services", "*", "tmpfs"], KeyValue),
+    (&["services", "*", "volumes"], Volume),
+];
+
 fn indexer_for(path: &[&str]) -> Option<Indexer> {
-    use Indexer::*;
-    const TABLE: &[(&[&str], Indexer)] = &[
-        (&["networks", "*", "labels"], KeyValue),
-        (&["networks", "*", "ipam", "options"], KeyValue),
-        (&["services", "*", "annotations"], KeyValue),
-        (&["services", "*", "build", "args"], KeyValue),
-        (&["services", "*", "build", "additional_contexts"], KeyValue),
-        (&["services", "*", "build", "platform"], KeyValue),
-        (&["services", "*", "build", "tags"], KeyValue),
-        (&["services", "*", "build", "labels"], KeyValue),
-        (&["services", "*", "cap_add"], KeyValue),
-        (&["services", "*", "cap_drop"], KeyValue),
-        (&["services", "*", "devices"], Device),
-        (&["services", "*", "configs"], Mount("")),
-        (&["services", "*", "deploy", "labels"], KeyValue),
-        (&["services", "*", "dns"], KeyValue),
-        (&["services", "*", "dns_opt"], KeyValue),
-        (&["services", "*", "dns_search"], KeyValue),
-        (&["services", "*", "environment"], KeyValue),
-        (&["services", "*", "env_file"], EnvFile),
-        (&["services", "*", "expose"], Expose),
-        (&["services", "*", "labels"], KeyValue),
-        (&["services", "*", "links"], KeyValue),
-        (&["services", "*", "networks", "*", "aliases"], KeyValue),
-        (
-            &["services", "*", "networks", "*", "link_local_ips"],
-            KeyValue,
-        ),
-        (&["services", "*", "ports"], Port),
-        (&["services", "*", "profiles"], KeyValue),
-        (&["services", "*", "secrets"], Mount("/run/secrets")),
-        (&["services", "*", "sysctls"], KeyValue),
-        (&["services", "*", "tmpfs"], KeyValue),
-        (&["services", "*", "volumes"], Volume),
-    ];
-    TABLE
+    UNIQUE
         .iter()
         .find(|(pattern, _)| matches(path, pattern))
         .map(|(_, i)| *i)
@@ -367,7 +368,15 @@ fn unicity(node: &mut Node, path: &mut Vec<String>) -> Result<()> {
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
                 path.push(key.name.clone());
-                let r = unicity(child, path);
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let relevant = matches!(child.value, Value::Map(_) | Value::Seq(_))
+                    && (indexer_for(&refs).is_some()
+                        || may_match_below(&refs, UNIQUE.iter().map(|(p, _)| *p)));
+                let r = if relevant {
+                    unicity(child, path)
+                } else {
+                    Ok(())
+                };
                 path.pop();
                 r?;
             }
@@ -375,19 +384,29 @@ fn unicity(node: &mut Node, path: &mut Vec<String>) -> Result<()> {
         Value::Seq(items) => {
             let refs: Vec<&str> = path.iter().map(String::as_str).collect();
             if let Some(indexer) = indexer_for(&refs) {
-                let mut seen: std::collections::HashMap<String, usize> = Default::default();
-                let mut out: Vec<Node> = Vec::with_capacity(items.len());
-                for item in std::mem::take(items) {
-                    let key = index_key(indexer, &item, &refs)?;
-                    match seen.get(&key) {
-                        Some(&i) => out[i] = item,
-                        None => {
-                            seen.insert(key, out.len());
-                            out.push(item);
+                // Keys borrow from the items; most lists have no duplicate, so find the first
+                // occurrence of each key and only rebuild the list when something repeats.
+                let first: Vec<usize> = {
+                    let keys = items
+                        .iter()
+                        .map(|item| index_key(indexer, item, &refs))
+                        .collect::<Result<Vec<_>>>()?;
+                    first_occurrences(&keys)
+                };
+                if first.iter().enumerate().any(|(i, &f)| i != f) {
+                    let mut out: Vec<Option<Node>> = Vec::with_capacity(items.len());
+                    let mut slot = vec![usize::MAX; items.len()];
+                    for (i, item) in std::mem::take(items).into_iter().enumerate() {
+                        if first[i] == i {
+                            slot[i] = out.len();
+                            out.push(Some(item));
+                        } else {
+                            // A later duplicate replaces the earlier entry in its position.
+                            out[slot[first[i]]] = Some(item);
                         }
                     }
+                    *items = out.into_iter().flatten().collect();
                 }
-                *items = out;
             }
         }
         _ => {}
@@ -395,7 +414,39 @@ fn unicity(node: &mut Node, path: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-fn index_key(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
+/// For each key, the index of its first occurrence.
+fn first_occurrences(keys: &[std::borrow::Cow<'_, str>]) -> Vec<usize> {
+    if keys.len() <= 32 {
+        return (0..keys.len())
+            .map(|i| keys[..i].iter().position(|k| *k == keys[i]).unwrap_or(i))
+            .collect();
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(keys.len());
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| *seen.entry(k.as_ref()).or_insert(i))
+        .collect()
+}
+
+fn index_key<'n>(indexer: Indexer, item: &'n Node, path: &[&str]) -> Result<std::borrow::Cow<'n, str>> {
+    use std::borrow::Cow;
+    // The common shapes borrow their key; the rest build it.
+    match (indexer, &item.value) {
+        (Indexer::KeyValue, Value::Str(s)) => {
+            return Ok(Cow::Borrowed(s.split_once('=').map_or(s.as_str(), |(k, _)| k)));
+        }
+        (Indexer::Volume | Indexer::Device, Value::Map(m)) => {
+            if let Some(Value::Str(t)) = m.get("target").map(|t| &t.value) {
+                return Ok(Cow::Borrowed(t));
+            }
+        }
+        (Indexer::Expose | Indexer::Port | Indexer::EnvFile, Value::Str(s)) => return Ok(Cow::Borrowed(s)),
+        _ => {}
+    }
+    index_key_owned(indexer, item, path).map(Cow::Owned)
+}
+
+fn index_key_owned(indexer: Indexer, item: &Node, path: &[&str]) -> Result<String> {
     let unexpected = || {
         Error::at(
             format!("{}: unexpected type {}", path.join("."), item.type_name()),
