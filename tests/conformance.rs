@@ -20,7 +20,8 @@ fn compose_config_corpus() {
 
 #[test]
 fn regression_corpus() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/compose-config");
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/compose-config");
     run_corpus(&corpus, 30);
 }
 
@@ -31,7 +32,12 @@ fn run_corpus(corpus: &std::path::Path, at_least: usize) {
         .filter(|p| p.join("case.json").is_file())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= at_least, "{} has {} cases", corpus.display(), dirs.len());
+    assert!(
+        dirs.len() >= at_least,
+        "{} has {} cases",
+        corpus.display(),
+        dirs.len()
+    );
     let mut failures = Vec::new();
     let mut unexpectedly_passing = Vec::new();
     let mut passed = 0;

@@ -30,9 +30,14 @@ const RESOURCE_KINDS_WITH_LABELS: &[&str] = &["volumes", "networks", "secrets", 
 pub fn validate(dict: &Node, file: &str) -> Result<()> {
     if let Some(root) = dict.as_map() {
         for (key, value) in root {
-            if !super::project::TOP_LEVEL_KEYS.contains(&key.name.as_str()) && !key.name.starts_with("x-") {
+            if !super::project::TOP_LEVEL_KEYS.contains(&key.name.as_str())
+                && !key.name.starts_with("x-")
+            {
                 return Err(Error::at(
-                    format!("validating {file}: (root) Additional property {} is not allowed", key.name),
+                    format!(
+                        "validating {file}: (root) Additional property {} is not allowed",
+                        key.name
+                    ),
                     key.origin,
                 ));
             }
@@ -71,11 +76,19 @@ pub fn validate(dict: &Node, file: &str) -> Result<()> {
             let Some(items) = node.and_then(Node::as_seq) else {
                 continue;
             };
-            unique(items, file, &format!("services.{}.{}", name.name, path.join(".")))?;
+            unique(
+                items,
+                file,
+                &format!("services.{}.{}", name.name, path.join(".")),
+            )?;
         }
         if let Some(m) = service.as_map() {
-            super::project::check_service_keys(&name.name, m)
-                .map_err(|e| Error::at(format!("validating {file}: {}", e.message), e.origin.unwrap_or(name.origin)))?;
+            super::project::check_service_keys(&name.name, m).map_err(|e| {
+                Error::at(
+                    format!("validating {file}: {}", e.message),
+                    e.origin.unwrap_or(name.origin),
+                )
+            })?;
         }
     }
     Ok(())
