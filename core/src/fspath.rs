@@ -69,17 +69,6 @@ pub fn matches(path: &[&str], pattern: &[&str]) -> bool {
     path.len() == pattern.len() && path.iter().zip(pattern).all(|(p, q)| *q == "*" || p == q)
 }
 
-/// Whether some pattern is longer than `path` and starts like it: walks use this to skip
-/// subtrees no rule can apply to.
-pub fn may_match_below<'p>(
-    path: &[&str],
-    patterns: impl IntoIterator<Item = &'p [&'p str]>,
-) -> bool {
-    patterns
-        .into_iter()
-        .any(|q| q.len() > path.len() && matches(path, &q[..path.len()]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! Canonical (long) syntax, applied after every merge, and the default values and resource
 //! checks applied once all files are merged (compose-go `transform/`, `validation/`).
 
+use super::pattern::Trie;
 use crate::error::{Error, Result};
-use crate::fspath::{matches, may_match_below};
 use crate::tree::{Key, Map, Node, Origin, Value};
 use crate::units;
 
@@ -59,58 +59,53 @@ const TRANSFORMS: &[(&[&str], Transform)] = &[
     (&["include", "*"], Include),
 ];
 
-fn transformer(path: &[&str]) -> Option<Transform> {
-    TRANSFORMS
-        .iter()
-        .find(|(pattern, _)| matches(path, pattern))
-        .map(|(_, t)| *t)
-}
-
 /// `transform.Canonical`. `ignore_parse_errors` is set with `--no-interpolate`, where
 /// `${PORT}:80` cannot be parsed yet and is kept as written.
 pub fn canonical(dict: &mut Node, ignore_parse_errors: bool) -> Result<()> {
+    static TRIE: std::sync::OnceLock<Trie<Transform>> = std::sync::OnceLock::new();
+    let trie = TRIE.get_or_init(|| Trie::new(TRANSFORMS));
     let mut path = Vec::new();
-    walk(dict, &mut path, ignore_parse_errors)
+    walk(dict, trie, &mut path, ignore_parse_errors)
 }
 
-fn walk(node: &mut Node, path: &mut Vec<String>, ignore: bool) -> Result<()> {
-    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-    if let Some(t) = transformer(&refs) {
-        return apply(t, node, path, ignore);
+fn walk(
+    node: &mut Node,
+    trie: &Trie<Transform>,
+    path: &mut Vec<String>,
+    ignore: bool,
+) -> Result<()> {
+    match trie.value() {
+        Some(t) => apply(t, node, trie, path, ignore),
+        None => walk_children(node, trie, path, ignore),
     }
-    walk_children(node, path, ignore)
 }
 
-fn walk_children(node: &mut Node, path: &mut Vec<String>, ignore: bool) -> Result<()> {
+fn walk_children(
+    node: &mut Node,
+    trie: &Trie<Transform>,
+    path: &mut Vec<String>,
+    ignore: bool,
+) -> Result<()> {
     match &mut node.value {
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
-                path.push(key.name.clone());
-                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                let relevant = transformer(&refs).is_some()
-                    || may_match_below(&refs, TRANSFORMS.iter().map(|(p, _)| *p));
-                if !relevant {
-                    path.pop();
+                let Some(sub) = trie.child(&key.name) else {
                     continue;
-                }
-                let r = walk(child, path, ignore);
+                };
+                path.push(key.name.clone());
+                let r = walk(child, sub, path, ignore);
                 path.pop();
                 r?;
             }
         }
         Value::Seq(items) => {
-            // compose-go uses "[]" for list elements here, which `*` patterns also match.
-            path.push("[]".to_owned());
-            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-            let relevant = transformer(&refs).is_some()
-                || may_match_below(&refs, TRANSFORMS.iter().map(|(p, _)| *p));
-            path.pop();
-            if !relevant {
+            // compose-go names list elements "[]" here, which `*` patterns match.
+            let Some(sub) = trie.item() else {
                 return Ok(());
-            }
+            };
             for item in items.iter_mut() {
                 path.push("[]".to_owned());
-                let r = walk(item, path, ignore);
+                let r = walk(item, sub, path, ignore);
                 path.pop();
                 r?;
             }
@@ -135,13 +130,19 @@ fn str_node(s: &str, origin: Origin) -> Node {
     Node::string(s, origin)
 }
 
-fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) -> Result<()> {
+fn apply(
+    t: Transform,
+    node: &mut Node,
+    trie: &Trie<Transform>,
+    path: &mut Vec<String>,
+    ignore: bool,
+) -> Result<()> {
     let origin = node.origin;
     match t {
         Transform::Service | Transform::Extends | Transform::Build | Transform::Include
             if node.as_map().is_some() =>
         {
-            walk_children(node, path, ignore)?;
+            walk_children(node, trie, path, ignore)?;
         }
         Transform::Service => {}
         Transform::Extends | Transform::Build | Transform::Include => {
@@ -364,7 +365,7 @@ fn apply(t: Transform, node: &mut Node, path: &mut Vec<String>, ignore: bool) ->
             if node.as_map().is_none() {
                 return Err(invalid_type(path, "resource", node));
             }
-            walk_children(node, path, ignore)?;
+            walk_children(node, trie, path, ignore)?;
             let Some(map) = node.as_map_mut() else {
                 return Ok(());
             };

@@ -3,13 +3,13 @@
 //! integer) exactly where compose-go casts them.
 
 use super::Ctx;
+use super::pattern::Trie;
 use crate::error::{Error, Result};
-use crate::fspath::matches;
 use crate::interpolate;
 use crate::tree::{Node, Value};
 use indexmap::IndexMap;
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Cast {
     Int,
     Float,
@@ -104,10 +104,12 @@ pub fn interpolate(
     doc: &mut Node,
     environment: &IndexMap<String, String>,
 ) -> Result<()> {
+    static TRIE: std::sync::OnceLock<Trie<Cast>> = std::sync::OnceLock::new();
+    let trie = TRIE.get_or_init(|| Trie::new(CASTS));
     let lookup = |name: &str| environment.get(name).cloned();
-    let mut path: Vec<String> = Vec::new();
+    let mut path: Vec<&str> = Vec::new();
     let mut unset = Vec::new();
-    walk(doc, &mut path, &lookup, &mut unset)?;
+    walk(doc, Some(trie), &mut path, &lookup, &mut unset)?;
     for name in unset {
         ctx.warn(
             format!("The \"{name}\" variable is not set. Defaulting to a blank string."),
@@ -117,51 +119,66 @@ pub fn interpolate(
     Ok(())
 }
 
-fn walk(
-    node: &mut Node,
-    path: &mut Vec<String>,
+/// Visits every string; `casts` follows the path in the cast table while one can still apply.
+fn walk<'a>(
+    node: &'a mut Node,
+    casts: Option<&Trie<Cast>>,
+    path: &mut Vec<&'a str>,
     lookup: &dyn Fn(&str) -> Option<String>,
     unset: &mut Vec<String>,
 ) -> Result<()> {
-    match &mut node.value {
+    let origin = node.origin;
+    let value: &'a mut Value = &mut node.value;
+    match value {
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
-                path.push(key.name.clone());
-                walk(child, path, lookup, unset)?;
+                path.push(&key.name);
+                let r = walk(
+                    child,
+                    casts.and_then(|t| t.child(&key.name)),
+                    path,
+                    lookup,
+                    unset,
+                );
                 path.pop();
+                r?;
             }
         }
         Value::Seq(items) => {
+            let sub = casts.and_then(Trie::item);
             for item in items.iter_mut() {
-                path.push("[]".to_owned());
-                walk(item, path, lookup, unset)?;
+                path.push("[]");
+                let r = walk(item, sub, path, lookup, unset);
                 path.pop();
+                r?;
             }
         }
         Value::Str(text) => {
-            let result = interpolate::interpolate(text, lookup).map_err(|e| {
-                Error::at(format!("{}: {}", path.join("."), e.message), node.origin)
-            })?;
+            let cast = casts.and_then(Trie::value);
+            if cast.is_none() && !interpolate::needs_interpolation(text) {
+                return Ok(());
+            }
+            let result = interpolate::interpolate(text, lookup)
+                .map_err(|e| Error::at(format!("{}: {}", path.join("."), e.message), origin))?;
             for name in result.unset {
                 if !unset.contains(&name) {
                     unset.push(name);
                 }
             }
-            let value = result.value;
-            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-            match CASTS.iter().find(|(pattern, _)| matches(&refs, pattern)) {
-                Some((_, cast)) => {
-                    node.value = apply_cast(&value, *cast).ok_or_else(|| {
+            let interpolated = result.value;
+            match cast {
+                Some(cast) => {
+                    *value = apply_cast(&interpolated, cast).ok_or_else(|| {
                         Error::at(
                             format!(
-                                "{}: failed to cast to expected type: invalid value {value:?}",
+                                "{}: failed to cast to expected type: invalid value {interpolated:?}",
                                 path.join(".")
                             ),
-                            node.origin,
+                            origin,
                         )
                     })?;
                 }
-                None => *text = value,
+                None => *text = interpolated,
             }
         }
         _ => {}

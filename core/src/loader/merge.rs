@@ -5,8 +5,9 @@
 //! mappings merge recursively, scalars and `x-` keys are replaced, plain sequences are
 //! appended; some fields have their own rule ([`special_merger`]).
 
+use super::pattern::Trie;
 use crate::error::{Error, Result};
-use crate::fspath::{matches, may_match_below};
+use crate::fspath::matches;
 use crate::tree::{Key, Map, Node, Origin, Value};
 use crate::units;
 
@@ -351,39 +352,29 @@ const UNIQUE: &[(&[&str], Indexer)] = &[
     (&["services", "*", "volumes"], Volume),
 ];
 
-fn indexer_for(path: &[&str]) -> Option<Indexer> {
-    UNIQUE
-        .iter()
-        .find(|(pattern, _)| matches(path, pattern))
-        .map(|(_, i)| *i)
-}
-
 pub fn enforce_unicity(dict: &mut Node) -> Result<()> {
+    static TRIE: std::sync::OnceLock<Trie<Indexer>> = std::sync::OnceLock::new();
+    let trie = TRIE.get_or_init(|| Trie::new(UNIQUE));
     let mut path = Vec::new();
-    unicity(dict, &mut path)
+    unicity(dict, trie, &mut path)
 }
 
-fn unicity(node: &mut Node, path: &mut Vec<String>) -> Result<()> {
+fn unicity(node: &mut Node, trie: &Trie<Indexer>, path: &mut Vec<String>) -> Result<()> {
     match &mut node.value {
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
-                path.push(key.name.clone());
-                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-                let relevant = matches!(child.value, Value::Map(_) | Value::Seq(_))
-                    && (indexer_for(&refs).is_some()
-                        || may_match_below(&refs, UNIQUE.iter().map(|(p, _)| *p)));
-                let r = if relevant {
-                    unicity(child, path)
-                } else {
-                    Ok(())
+                let Some(sub) = trie.child(&key.name) else {
+                    continue;
                 };
+                path.push(key.name.clone());
+                let r = unicity(child, sub, path);
                 path.pop();
                 r?;
             }
         }
         Value::Seq(items) => {
-            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
-            if let Some(indexer) = indexer_for(&refs) {
+            if let Some(indexer) = trie.value() {
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
                 // Keys borrow from the items; most lists have no duplicate, so find the first
                 // occurrence of each key and only rebuild the list when something repeats.
                 let first: Vec<usize> = {
@@ -421,26 +412,35 @@ fn first_occurrences(keys: &[std::borrow::Cow<'_, str>]) -> Vec<usize> {
             .map(|i| keys[..i].iter().position(|k| *k == keys[i]).unwrap_or(i))
             .collect();
     }
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(keys.len());
+    let mut seen: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(keys.len());
     keys.iter()
         .enumerate()
         .map(|(i, k)| *seen.entry(k.as_ref()).or_insert(i))
         .collect()
 }
 
-fn index_key<'n>(indexer: Indexer, item: &'n Node, path: &[&str]) -> Result<std::borrow::Cow<'n, str>> {
+fn index_key<'n>(
+    indexer: Indexer,
+    item: &'n Node,
+    path: &[&str],
+) -> Result<std::borrow::Cow<'n, str>> {
     use std::borrow::Cow;
     // The common shapes borrow their key; the rest build it.
     match (indexer, &item.value) {
         (Indexer::KeyValue, Value::Str(s)) => {
-            return Ok(Cow::Borrowed(s.split_once('=').map_or(s.as_str(), |(k, _)| k)));
+            return Ok(Cow::Borrowed(
+                s.split_once('=').map_or(s.as_str(), |(k, _)| k),
+            ));
         }
         (Indexer::Volume | Indexer::Device, Value::Map(m)) => {
             if let Some(Value::Str(t)) = m.get("target").map(|t| &t.value) {
                 return Ok(Cow::Borrowed(t));
             }
         }
-        (Indexer::Expose | Indexer::Port | Indexer::EnvFile, Value::Str(s)) => return Ok(Cow::Borrowed(s)),
+        (Indexer::Expose | Indexer::Port | Indexer::EnvFile, Value::Str(s)) => {
+            return Ok(Cow::Borrowed(s));
+        }
         _ => {}
     }
     index_key_owned(indexer, item, path).map(Cow::Owned)

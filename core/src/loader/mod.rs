@@ -16,6 +16,7 @@ mod interp;
 mod merge;
 mod normalize;
 mod paths;
+mod pattern;
 pub mod project;
 mod reset;
 mod schema;
