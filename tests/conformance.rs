@@ -4,6 +4,8 @@
 //! stack-300 benchmark input: `stackplan config --format json` must print what the oracle
 //! (Docker Compose v2.26.1) printed, compared structurally.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
 use stackplan_tests::{Case, shared_dir, skip};
 
 /// Cases we knowingly do not match yet, with the reason (also listed in the README).

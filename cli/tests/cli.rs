@@ -1,6 +1,8 @@
 //! End-to-end tests of the command line, run in-process through `stackplan::run` with a
 //! controlled environment and working directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,8 @@
 //! Helpers for the workspace tests: finding `../shared`, running the CLI in-process like the
 //! oracle was run, and comparing JSON structurally.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
