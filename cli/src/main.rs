@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+// The loader builds and drops many small trees; with mimalloc stack-300 takes 26 ms instead
+// of 30 ms (perf stat -r 40, release build).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cwd = match std::env::current_dir() {
         Ok(dir) => dir.to_string_lossy().into_owned(),

@@ -45,8 +45,50 @@ pub fn to_json_value(node: &Node, opts: &RenderOptions<'_>) -> serde_json::Value
 
 /// Two-space indented JSON, like Go's `json.MarshalIndent(v, "", "  ")`.
 pub fn to_json(node: &Node, opts: &RenderOptions<'_>) -> String {
-    let value = to_json_value(node, opts);
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    serde_json::to_string_pretty(&JsonView { node, opts }).unwrap_or_default()
+}
+
+/// Serializes a [`Node`] straight to JSON, without building a `serde_json::Value` first.
+struct JsonView<'n, 'o> {
+    node: &'n Node,
+    opts: &'n RenderOptions<'o>,
+}
+
+impl serde::Serialize for JsonView<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match &self.node.value {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            Value::Float(_) => serializer.serialize_unit(),
+            Value::Str(s) => serializer.serialize_str(&escaped(s, self.opts)),
+            Value::Seq(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&JsonView {
+                        node: item,
+                        opts: self.opts,
+                    })?;
+                }
+                seq.end()
+            }
+            Value::Map(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map {
+                    out.serialize_entry(
+                        &*escaped(&key.name, self.opts),
+                        &JsonView {
+                            node: value,
+                            opts: self.opts,
+                        },
+                    )?;
+                }
+                out.end()
+            }
+        }
+    }
 }
 
 /// YAML in the layout of Go's yaml.v3 encoder with indent 2.
