@@ -8,6 +8,7 @@ pub mod dotenv;
 pub mod error;
 pub mod fspath;
 pub mod interpolate;
+pub mod lint;
 pub mod loader;
 pub mod options;
 pub mod render;

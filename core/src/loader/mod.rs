@@ -84,6 +84,9 @@ pub struct Loaded {
     pub project: Node,
     pub sources: SourceSet,
     pub warnings: Vec<Warning>,
+    /// Each service's `x-` keys (a mapping node per service), which the printed project drops
+    /// as compose does, but stackplan reads (`x-stackplan`).
+    pub service_extensions: IndexMap<String, Node>,
 }
 
 /// Shared state of one load.
@@ -92,6 +95,7 @@ pub(crate) struct Ctx<'a> {
     pub opts: &'a LoadOptions,
     pub sources: SourceSet,
     pub warnings: Vec<Warning>,
+    pub service_extensions: IndexMap<String, Node>,
 }
 
 impl Ctx<'_> {
@@ -157,12 +161,14 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadF
         opts,
         sources: SourceSet::default(),
         warnings: Vec::new(),
+        service_extensions: IndexMap::new(),
     };
     match load_in(&mut ctx) {
         Ok(project) => Ok(Loaded {
             project,
             sources: ctx.sources,
             warnings: ctx.warnings,
+            service_extensions: ctx.service_extensions,
         }),
         Err(error) => Err(Box::new(LoadFailure {
             error,

@@ -1237,6 +1237,15 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, dict: Node, scope: &ModelScope) -> Result
                 disabled.insert(name.name.clone());
                 continue;
             }
+            let extensions: Map = sm
+                .iter()
+                .filter(|(k, _)| k.name.starts_with("x-"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if !extensions.is_empty() {
+                ctx.service_extensions
+                    .insert(name.name.clone(), Node::map(extensions, service.origin));
+            }
             let mut decoded = decode_struct(SERVICE, service, &mut path)?.node;
             resolve_env_files(ctx, &mut decoded, sm, scope)?;
             services.insert(name.name.clone(), decoded);
