@@ -18,8 +18,11 @@ pub struct Limits {
     pub max_file_bytes: usize,
     /// Deepest nesting of sequences and mappings.
     pub max_depth: usize,
-    /// Most nodes a document may expand to, counting every alias expansion.
+    /// Most nodes a document may hold, counting every alias expansion (bounds memory).
     pub max_nodes: usize,
+    /// Most nodes alias expansions may add to a document. Real files reuse small anchors
+    /// (`x-defaults`), so this stays far below what an alias bomb asks for.
+    pub max_alias_nodes: usize,
 }
 
 impl Default for Limits {
@@ -27,7 +30,8 @@ impl Default for Limits {
         Limits {
             max_file_bytes: 64 * 1024 * 1024,
             max_depth: 256,
-            max_nodes: 2_000_000,
+            max_nodes: 1_500_000,
+            max_alias_nodes: 100_000,
         }
     }
 }
@@ -150,6 +154,7 @@ pub fn parse(text: &str, file: FileId, limits: &Limits) -> Result<Vec<Node>> {
         anchors: HashMap::new(),
         documents: Vec::new(),
         nodes: 0,
+        alias_nodes: 0,
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
@@ -215,6 +220,7 @@ struct Builder<'l> {
     anchors: HashMap<usize, (Node, usize)>,
     documents: Vec<Node>,
     nodes: usize,
+    alias_nodes: usize,
 }
 
 impl Builder<'_> {
@@ -229,6 +235,16 @@ impl Builder<'_> {
                     return Err(Error::at("yaml: unknown anchor referenced", origin));
                 };
                 // Count before cloning, so a bomb is refused before it is built.
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(Error::at(
+                        format!(
+                            "yaml: aliases expand to more than {} nodes (alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                        origin,
+                    ));
+                }
                 self.count(size, origin)?;
                 let Some(mut node) = self.anchors.get(&id).map(|(node, _)| node.clone()) else {
                     return Err(Error::at("yaml: unknown anchor referenced", origin));
@@ -333,7 +349,7 @@ impl Builder<'_> {
         if self.nodes > self.limits.max_nodes {
             return Err(Error::at(
                 format!(
-                    "yaml: document expands to more than {} nodes (alias bomb?)",
+                    "yaml: document has more than {} nodes",
                     self.limits.max_nodes
                 ),
                 origin,
