@@ -58,6 +58,44 @@ struct ProjectArgs {
 enum Command {
     /// Parse, resolve and render the Compose files in canonical format (like `docker compose config`)
     Config(ConfigArgs),
+    /// Preview a deploy: what changes per service, and Swarm's rolling update and rollback step by step
+    Plan(PlanArgs),
+}
+
+#[derive(Args, Debug)]
+struct PlanArgs {
+    /// The currently deployed file set (repeatable, in -f order); without it, nothing is deployed
+    #[arg(long = "from-file", value_name = "FILE")]
+    from_files: Vec<String>,
+    /// Only these services (repeatable)
+    #[arg(long = "service", value_name = "SERVICE")]
+    services: Vec<String>,
+    /// Scenario to simulate (repeatable): healthy, unhealthy, unhealthy-after=DUR,
+    /// crash-after=DUR[:CODE], unschedulable; modifier ,exit0-on-sigterm. Default: healthy and unhealthy
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    format: PlanFormat,
+    /// Write the plan to a file; a JSON plan records the sha256 of every input and of stackplan
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// Exit 0 when nothing changes, 2 when something does, 1 on error
+    #[arg(long)]
+    detailed_exitcode: bool,
+    /// Docker Engine major version on the nodes (27+ probes every 5s during start_period)
+    #[arg(long, value_name = "MAJOR", default_value_t = 27)]
+    engine_version: u32,
+    /// Nodes in the Swarm (global services run one task per node)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    nodes: u32,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -155,6 +193,7 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
     };
     match cli.command {
         Command::Config(args) => run_config(&cli.project, &args, io),
+        Command::Plan(args) => run_plan(&cli.project, &args, io),
     }
 }
 
@@ -276,4 +315,116 @@ fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
             2
         }
     }
+}
+
+/// Loads one file set with the shared project options.
+fn load_project(project: &ProjectArgs, files: &[String], io: &mut Io<'_>) -> Result<Loaded, u8> {
+    let mut args = project.clone();
+    args.files = files.to_vec();
+    let request = ProjectRequest {
+        files: args.files.clone(),
+        project_name: args.project_name.clone(),
+        project_directory: args.project_directory.clone(),
+        env_files: args.env_files.clone(),
+        profiles: args.profiles.clone(),
+        cwd: io.cwd.clone(),
+        os_env: io.env.clone(),
+        ..ProjectRequest::default()
+    };
+    let disk = fs::DiskFiles {
+        max_bytes: project.max_file_size,
+    };
+    let mut opts = options::resolve(&request, &disk).map_err(|e| report(&e, None, io))?;
+    opts.limits.max_file_bytes = usize::try_from(project.max_file_size).unwrap_or(usize::MAX);
+    let loaded = loader::load(&opts, &disk)
+        .map_err(|failure| report(&failure.error, Some(&failure.sources), io))?;
+    for warning in &loaded.warnings {
+        let _ = writeln!(io.stderr, "warning: {}", warning.message);
+    }
+    Ok(loaded)
+}
+
+fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
+    let mut scenarios = Vec::new();
+    for text in &args.scenarios {
+        match stackplan_core::rollout::Scenario::parse(text) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: --scenario {text}: {e}");
+                return 2;
+            }
+        }
+    }
+    let desired = match load_project(project, &project.files, io) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let current = if args.from_files.is_empty() {
+        None
+    } else {
+        match load_project(project, &args.from_files, io) {
+            Ok(l) => Some(l),
+            Err(code) => return code,
+        }
+    };
+    let opts = stackplan_core::plan::PlanOptions {
+        scenarios,
+        services: args.services.clone(),
+        engine_major_version: args.engine_version,
+        nodes: args.nodes.max(1),
+        ..stackplan_core::plan::PlanOptions::default()
+    };
+    let plan = stackplan_core::plan::plan(current.as_ref(), &desired, &opts);
+    let text = match args.format {
+        PlanFormat::Human => stackplan_core::plan::render::human(&plan),
+        PlanFormat::Markdown => stackplan_core::plan::render::markdown(&plan),
+        PlanFormat::Json => {
+            let inputs = input_hashes(&desired, current.as_ref());
+            let document = serde_json::json!({
+                "stackplan_version": env!("CARGO_PKG_VERSION"),
+                "core_sha256": core_fingerprint(),
+                "inputs": inputs,
+                "plan": plan,
+            });
+            serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+        }
+    };
+    let status = write_output(args.output.as_deref(), &text, io);
+    if status != 0 {
+        return status;
+    }
+    if args.detailed_exitcode && plan.changes {
+        2
+    } else {
+        0
+    }
+}
+
+/// sha256 of every file a plan was made from, so a host can refuse a stale plan.
+fn input_hashes(desired: &Loaded, current: Option<&Loaded>) -> serde_json::Value {
+    use sha2::{Digest, Sha256};
+    let mut entries = Vec::new();
+    for (role, loaded) in [("desired", Some(desired)), ("current", current)] {
+        let Some(loaded) = loaded else { continue };
+        for id in 0..loaded.sources.len() {
+            if let Some(file) = loaded.sources.get(id as u32) {
+                let digest = Sha256::digest(file.text.as_bytes());
+                entries.push(serde_json::json!({
+                    "role": role,
+                    "path": file.path,
+                    "sha256": format!("{digest:x}"),
+                }));
+            }
+        }
+    }
+    serde_json::Value::Array(entries)
+}
+
+/// A fingerprint of the planner: the sha256 of this binary's version and build of the core.
+fn core_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    format!(
+        "{:x}",
+        Sha256::digest(concat!("stackplan-core ", env!("CARGO_PKG_VERSION")).as_bytes())
+    )
 }

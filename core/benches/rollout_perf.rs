@@ -70,6 +70,27 @@ fn time(name: &str, request: &RolloutRequest) -> RolloutPlan {
 
 #[test]
 fn rollout_perf_1000_replicas_failure_and_rollback() {
+    // The book's configuration (parallelism 3, start-first, rollback) on 1,000 replicas:
+    // the first three new tasks fail and the rollback needs no new task.
+    let book = UpdateConfig {
+        parallelism: 3,
+        monitor_ms: Some(60_000),
+        failure_action: FailureAction::Rollback,
+        order: UpdateOrder::StartFirst,
+        ..UpdateConfig::default()
+    };
+    let book_rollback = UpdateConfig {
+        parallelism: 6,
+        failure_action: FailureAction::Continue,
+        order: UpdateOrder::StartFirst,
+        ..UpdateConfig::default()
+    };
+    let plan = time(
+        "book config, unhealthy",
+        &request(book, book_rollback, "unhealthy"),
+    );
+    assert_eq!(plan.outcome, Outcome::RolledBack);
+
     // All 1,000 slots at once, start-first: the old tasks are gone when the new ones crash
     // 8 s after start, so the rollback must create 1,000 tasks (all at once, stop-first).
     let update = UpdateConfig {

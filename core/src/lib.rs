@@ -11,6 +11,7 @@ pub mod interpolate;
 pub mod lint;
 pub mod loader;
 pub mod options;
+pub mod plan;
 pub mod render;
 pub mod rollout;
 pub mod source;

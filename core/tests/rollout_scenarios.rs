@@ -6,6 +6,8 @@
 //! the simulator's slot-order convention (§7 convention 7): `N1` is the document's first
 //! new task (`N_A`), `RB1` its first rollback task, and so on.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
 /// Named `rollout` so that `cargo test -p stackplan-core rollout` selects these tests.
 mod rollout {
     use stackplan_core::rollout::{
@@ -1171,5 +1173,214 @@ mod rollout {
     .expect("valid request");
         assert_eq!(request.scenario.to_string(), "crash-after=8s:1");
         assert_eq!(request.engine_major_version, 27);
+    }
+
+    /// A manual rollback to an always-unhealthy v1 whose rollback config says `rollback`.
+    fn rollback_of_a_rollback(replicas: u32, parallelism: u64) -> RolloutPlan {
+        let v2 = replicated(replicas, hc_a());
+        let v1 = ServiceSpec {
+            rollback_config: Some(UpdateConfig {
+                parallelism,
+                failure_action: FailureAction::Rollback,
+                ..UpdateConfig::default()
+            }),
+            ..replicated(replicas, hc_a())
+        };
+        let mut request = update(v2, v1, "unhealthy");
+        request.operation = Operation::Rollback;
+        run(&request)
+    }
+
+    /// Derived from the source (updater.go `failureTriggersAction`): the "never roll back a
+    /// rollback" branch returns true without `stopped = true`. Read in the final monitor
+    /// loop, the failure breaks that loop and `completeUpdate` runs at once (no extra
+    /// monitor period, unlike S15 where it is read while handing out a slot).
+    #[test]
+    fn rollback_of_a_rollback_read_in_the_monitor_loop_completes_at_once() {
+        let plan = rollback_of_a_rollback(2, 2);
+        assert_statuses(
+            &plan,
+            &[
+                (
+                    0.0,
+                    UpdateState::RollbackStarted,
+                    "manually requested rollback",
+                ),
+                (
+                    8.6,
+                    UpdateState::RollbackPaused,
+                    "rollback paused due to failure or early termination of task RB1",
+                ),
+                (8.6, UpdateState::Completed, "update completed"),
+            ],
+        );
+        assert_eq!(plan.outcome, Outcome::RollbackPaused);
+    }
+
+    /// A second failure read in the monitor loop pauses again: the stored state is no
+    /// longer ROLLBACK_STARTED, so `pauseUpdate` writes PAUSED (with the "rollback paused"
+    /// text), and `completed` follows in the same instant. Here the first failure is read
+    /// while slot 3 waits to be handed out, the second once the monitor loop starts.
+    #[test]
+    fn rollback_of_a_rollback_with_a_second_failure_pauses_twice() {
+        let plan = rollback_of_a_rollback(3, 2);
+        assert_statuses(
+            &plan,
+            &[
+                (
+                    0.0,
+                    UpdateState::RollbackStarted,
+                    "manually requested rollback",
+                ),
+                (
+                    8.6,
+                    UpdateState::RollbackPaused,
+                    "rollback paused due to failure or early termination of task RB1",
+                ),
+                (
+                    8.6,
+                    UpdateState::Paused,
+                    "rollback paused due to failure or early termination of task RB2",
+                ),
+                (8.6, UpdateState::Completed, "update completed"),
+                // The completion write's reconcile starts a pass on slot 3 (still v2).
+                (
+                    17.2,
+                    UpdateState::Paused,
+                    "update paused due to failure or early termination of task L3",
+                ),
+            ],
+        );
+        assert_eq!(plan.outcome, Outcome::RollbackPaused);
+    }
+
+    #[test]
+    fn start_first_with_uncounted_failures_completes_on_the_old_spec() {
+        let spec = ServiceSpec {
+            update_config: Some(UpdateConfig {
+                order: UpdateOrder::StartFirst,
+                failure_action: FailureAction::Continue,
+                ..UpdateConfig::default()
+            }),
+            restart_policy: Some(RestartPolicy {
+                condition: stackplan_core::rollout::RestartCondition::None,
+                ..RestartPolicy::default()
+            }),
+            ..replicated(2, hc_a())
+        };
+        let plan = run(&update(spec.clone(), spec, "unhealthy"));
+        assert_eq!(plan.outcome, Outcome::Completed);
+        assert_eq!(plan.min_healthy, 2, "the old tasks were never stopped");
+        assert!(has_warning(&plan, WarningKind::OldTasksKept));
+    }
+
+    #[test]
+    fn horizon_cuts_a_long_update() {
+        let spec = replicated(20, hc_a());
+        let mut request = update(spec.clone(), spec, "healthy");
+        request.timing.horizon_ms = 10_000;
+        let plan = run(&request);
+        assert_eq!(plan.outcome, Outcome::Unfinished);
+        assert!(plan.simulated_until_ms <= 10_000);
+        assert!(has_warning(&plan, WarningKind::SimulationCut));
+    }
+
+    #[test]
+    fn scale_up_adds_tasks_directly_and_scale_down_removes_the_highest_slots() {
+        let up = run(&update(
+            replicated(2, hc_a()),
+            replicated(4, hc_a()),
+            "healthy",
+        ));
+        assert_timeline(
+            &up,
+            &[
+                (0.0, "created S3"),
+                (0.0, "created S4"),
+                (0.0, "pass update"),
+            ],
+        );
+        assert_eq!(
+            up.passes[0].dirty_slots, 2,
+            "only the existing slots are rolled"
+        );
+        assert_eq!(up.target_replicas, 4);
+        let down = run(&update(
+            replicated(4, hc_a()),
+            replicated(2, hc_a()),
+            "healthy",
+        ));
+        assert_timeline(
+            &down,
+            &[(0.0, "stop O3"), (0.0, "stop O4"), (0.0, "pass update")],
+        );
+        assert_eq!(down.passes[0].dirty_slots, 2);
+        assert_eq!(down.outcome, Outcome::Completed);
+    }
+
+    #[test]
+    fn replicated_host_port_start_first_needs_a_free_node() {
+        let spec = ServiceSpec {
+            host_mode_ports: true,
+            update_config: Some(UpdateConfig {
+                order: UpdateOrder::StartFirst,
+                ..UpdateConfig::default()
+            }),
+            ..replicated(1, hc_a())
+        };
+        let stuck = run(&update(spec.clone(), spec.clone(), "healthy"));
+        assert_eq!(stuck.outcome, Outcome::HangsForever);
+        let reason = stuck.events.iter().find_map(|e| match &e.kind {
+            EventKind::TaskPending { reason, .. } => Some(reason.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            reason.as_deref(),
+            Some("no suitable node (host-mode port already in use on 1 node)")
+        );
+        let mut two_nodes = update(spec.clone(), spec, "healthy");
+        two_nodes.nodes = Some(2);
+        let plan = run(&two_nodes);
+        assert_eq!(plan.outcome, Outcome::Completed);
+        assert_eq!(plan.min_healthy, 1);
+    }
+
+    #[test]
+    fn global_service_on_three_nodes_updates_node_by_node() {
+        let spec = ServiceSpec {
+            mode: ServiceMode::Global { nodes: 3 },
+            healthcheck: Some(hc_a()),
+            ..ServiceSpec::default()
+        };
+        let plan = run(&update(spec.clone(), spec, "healthy"));
+        assert_timeline(
+            &plan,
+            &[
+                (4.4, "running N1"),
+                (8.8, "running N2"),
+                (13.2, "running N3"),
+                (18.2, "status completed"),
+            ],
+        );
+        assert_eq!(plan.target_replicas, 3);
+    }
+
+    #[test]
+    fn invalid_requests_are_refused() {
+        let global = ServiceSpec {
+            mode: ServiceMode::Global { nodes: 2 },
+            ..ServiceSpec::default()
+        };
+        let request = update(replicated(2, hc_a()), global, "healthy");
+        assert_eq!(
+            simulate(&request),
+            Err(stackplan_core::rollout::RolloutError::ModeChange)
+        );
+        let huge = replicated(1_000_000, hc_a());
+        let request = update(huge.clone(), huge, "healthy");
+        assert!(matches!(
+            simulate(&request),
+            Err(stackplan_core::rollout::RolloutError::TooManySlots(_))
+        ));
     }
 }

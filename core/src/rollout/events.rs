@@ -9,9 +9,69 @@
 //! reconcile (scale-up or a dead slot during a rollback). A second task with the same
 //! prefix in the same slot gets a suffix: `R1.2`, `R1.3`, ...
 
-use serde::Serialize;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
 
 use super::spec::{EffectiveUpdateConfig, Millis};
+
+/// A task's label (it stands in for Swarm's random task ID). Cheap to clone: events of one
+/// task share it. Serialized as a plain string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskLabel(Arc<str>);
+
+impl TaskLabel {
+    /// The label text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for TaskLabel {
+    fn from(text: String) -> Self {
+        TaskLabel(text.into())
+    }
+}
+
+impl From<&str> for TaskLabel {
+    fn from(text: &str) -> Self {
+        TaskLabel(text.into())
+    }
+}
+
+impl Deref for TaskLabel {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TaskLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TaskLabel {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TaskLabel {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl Serialize for TaskLabel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 /// The result of [`simulate`](super::simulate).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -283,7 +343,7 @@ pub enum EventKind {
     /// A task was created.
     TaskCreated {
         /// Task label.
-        task: String,
+        task: TaskLabel,
         /// Slot.
         slot: u32,
         /// Spec it runs.
@@ -296,46 +356,46 @@ pub enum EventKind {
     /// The scheduler could not place a task.
     TaskPending {
         /// Task label.
-        task: String,
+        task: TaskLabel,
         /// Swarm's explanation.
         reason: String,
     },
     /// A pending task was placed (its node can now take it).
     TaskPlaced {
         /// Task label.
-        task: String,
+        task: TaskLabel,
     },
     /// A held task's desired state became RUNNING.
     TaskStartRequested {
         /// Task label.
-        task: String,
+        task: TaskLabel,
     },
     /// The container started (task STARTING when it has a healthcheck).
     TaskStarted {
         /// Task label.
-        task: String,
+        task: TaskLabel,
     },
     /// The task became RUNNING (healthy, when it has a healthcheck).
     TaskRunning {
         /// Task label.
-        task: String,
+        task: TaskLabel,
     },
     /// The container became unhealthy; the executor stops it.
     TaskUnhealthy {
         /// Task label.
-        task: String,
+        task: TaskLabel,
     },
     /// The task's desired state became SHUTDOWN (told to stop).
     TaskStopRequested {
         /// Task label.
-        task: String,
+        task: TaskLabel,
         /// Who.
         by: StopCause,
     },
     /// The task ended.
     TaskEnded {
         /// Task label.
-        task: String,
+        task: TaskLabel,
         /// Observed end state.
         state: EndState,
         /// Exit code of its container, if it had one.
@@ -348,7 +408,7 @@ pub enum EventKind {
         /// Pass number.
         pass: u32,
         /// Task label.
-        task: String,
+        task: TaskLabel,
         /// When the task ended (evaluation may be later, see §3.3).
         observed_at_ms: Millis,
         /// Failures counted so far.
@@ -362,7 +422,7 @@ pub enum EventKind {
         /// Pass number.
         pass: u32,
         /// Task label.
-        task: String,
+        task: TaskLabel,
         /// When the task ended.
         observed_at_ms: Millis,
         /// When the worker saw it RUNNING.
@@ -376,7 +436,7 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaskSummary {
     /// Label.
-    pub task: String,
+    pub task: TaskLabel,
     /// Slot (node for global services).
     pub slot: u32,
     /// Spec.
@@ -407,7 +467,7 @@ pub struct Detection {
     /// When the task ended.
     pub observed_at_ms: Millis,
     /// Task label.
-    pub task: String,
+    pub task: TaskLabel,
     /// Failures counted.
     pub failures: u32,
     /// Denominator.
@@ -478,6 +538,9 @@ pub enum WarningKind {
     /// Failures of new tasks were not counted (continue, outside the monitor window, or
     /// after the updater ended).
     FailuresNotCounted,
+    /// The update completed, yet some slots still run the old spec: start-first keeps the
+    /// old task when the new one fails before RUNNING, and nothing counted that failure.
+    OldTasksKept,
     /// The scenario cannot show up in the healthcheck (no healthcheck configured).
     ScenarioUndetectable,
     /// The rollback action had no previous spec to restore.

@@ -21,19 +21,16 @@
 //! use stackplan_core::rollout::{simulate, RolloutRequest, Scenario, ServiceMode, ServiceSpec, Outcome};
 //!
 //! let spec = ServiceSpec { mode: ServiceMode::Replicated { replicas: 3 }, ..ServiceSpec::default() };
-//! let request = RolloutRequest {
-//!     from: spec.clone(),
-//!     to: spec,
-//!     operation: Default::default(),
-//!     scenario: Scenario::parse("crash-after=8s:1").expect("valid scenario"),
-//!     from_behavior: Scenario::default(),
-//!     timing: Default::default(),
-//!     engine_major_version: 27,
-//!     nodes: None,
-//!     task_spec_changed: true,
-//! };
+//! // The new version exits with code 1 three seconds after it starts.
+//! let scenario = Scenario::parse("crash-after=3s:1").expect("valid scenario");
+//! let request = RolloutRequest::new(spec.clone(), spec, scenario);
 //! let plan = simulate(&request).expect("valid request");
+//! // Defaults: one slot at a time, stop-first, pause on failure, monitor 5 s.
 //! assert_eq!(plan.outcome, Outcome::Paused);
+//! assert_eq!(
+//!     plan.final_status.map(|s| s.message).as_deref(),
+//!     Some("update paused due to failure or early termination of task N1")
+//! );
 //! ```
 
 mod duration;
@@ -52,7 +49,7 @@ use std::fmt;
 pub use events::{
     ActionTaken, CapacityPoint, Creator, Detection, EndState, EventKind, Note, NoteKind, Outcome,
     PassKind, PassSummary, RollbackSummary, RolloutPlan, SpecSide, StatusChange, StopCause,
-    TaskSummary, TimelineEvent, UpdateState, Warning, WarningKind,
+    TaskLabel, TaskSummary, TimelineEvent, UpdateState, Warning, WarningKind,
 };
 pub use scenario::{Crash, HealthBehavior, Scenario, ScenarioError, SigtermBehavior};
 pub use spec::{

@@ -72,6 +72,24 @@ pub struct RolloutRequest {
     pub task_spec_changed: bool,
 }
 
+impl RolloutRequest {
+    /// An update from `from` to `to` where the new version behaves as `scenario`, with
+    /// default timing, Engine 27, one node, and a changed task template.
+    pub fn new(from: ServiceSpec, to: ServiceSpec, scenario: Scenario) -> Self {
+        Self {
+            from,
+            to,
+            operation: Operation::Update,
+            scenario,
+            from_behavior: Scenario::default(),
+            timing: Timing::default(),
+            engine_major_version: default_engine_major(),
+            nodes: None,
+            task_spec_changed: true,
+        }
+    }
+}
+
 fn default_engine_major() -> u32 {
     27
 }

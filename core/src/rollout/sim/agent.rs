@@ -8,7 +8,9 @@
 
 use super::queue::Event;
 use super::{Desired, LabelPrefix, Observed, Sim, StopReason, Task, TaskId};
-use crate::rollout::events::{Creator, EndState, EventKind, SpecSide, StopCause};
+use crate::rollout::events::{
+    Creator, EndState, EventKind, NoteKind, SpecSide, StopCause, TaskLabel,
+};
 use crate::rollout::health::{HealthStatus, ProbeCursor, next_change};
 use crate::rollout::scenario::SigtermBehavior;
 use crate::rollout::spec::Millis;
@@ -18,15 +20,16 @@ impl Sim {
     pub(super) fn create_initial_task(&mut self, slot: u32) {
         let label = self.next_label(LabelPrefix::Initial, slot);
         let id = self.tasks.len();
-        self.tasks.push(Task::new(
+        let task = Task::new(
             label,
             slot,
             SpecSide::From,
             Creator::Initial,
             0,
             Desired::Running,
-        ));
-        self.slots[slot as usize - 1].push(id);
+        );
+        self.tasks.push(task);
+        self.link_into_slot(id);
         self.tasks[id].observed = Observed::Running;
         self.tasks[id].container_alive = true;
         self.healthy += 1;
@@ -45,6 +48,7 @@ impl Sim {
         prefix: LabelPrefix,
         desired: Desired,
     ) -> TaskId {
+        self.ensure_slot(slot);
         let label = self.next_label(prefix, slot);
         let id = self.tasks.len();
         self.tasks.push(Task::new(
@@ -55,18 +59,7 @@ impl Sim {
             self.now,
             desired,
         ));
-        if let Some(list) = self.slots.get_mut(slot as usize - 1) {
-            list.push(id);
-        } else {
-            // Slots beyond the initial count appear on scale-up.
-            self.slots.resize(slot as usize, Vec::new());
-            self.slots[slot as usize - 1].push(id);
-            self.port_holders.resize(slot as usize + 1, 0);
-            self.restart_history
-                .resize(slot as usize + 1, Default::default());
-            self.label_counts
-                .resize(slot as usize + 1, Default::default());
-        }
+        self.link_into_slot(id);
         self.emit(EventKind::TaskCreated {
             task: label,
             slot,
@@ -266,7 +259,6 @@ impl Sim {
             None => self.become_running(id),
             Some(plan) => {
                 let cursor = ProbeCursor::at_start();
-                self.tasks[id].probe_cursor = Some(cursor);
                 self.schedule_health_change(id, next_change(&plan, fails_from, cursor));
             }
         }
@@ -311,7 +303,6 @@ impl Sim {
         let Some(change) = task.next_health.take() else {
             return;
         };
-        self.tasks[id].probe_cursor = Some(change.cursor);
         match change.status {
             HealthStatus::Healthy => {
                 // `controller.Start` returns on the healthy event: the task is RUNNING and
@@ -416,7 +407,7 @@ impl Sim {
     }
 
     fn schedule_exit(&mut self, id: TaskId, at: Millis, code: i32) {
-        self.tasks[id].exit_plan = Some((at, code));
+        self.tasks[id].exit_code = Some(code);
         let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
         self.queue.push(
             at,
@@ -433,7 +424,7 @@ impl Sim {
         if task.generation != generation || !task.container_alive {
             return;
         }
-        let Some((_, code)) = task.exit_plan else {
+        let Some(code) = task.exit_code else {
             return;
         };
         let was_starting = task.observed == Observed::Starting;
@@ -445,13 +436,11 @@ impl Sim {
             // only COMPLETE (§7 convention 1).
             if was_starting && task.stopping == Some(StopReason::Unhealthy) {
                 self.note(
-                    crate::rollout::events::NoteKind::Exit0RunningRace,
-                    format!(
-                        "{} exited 0 after failing its healthcheck: the agent reports RUNNING and \
-                         COMPLETE back to back; the simulator assumes the manager sees only \
-                         COMPLETE (if it sees RUNNING, a start-first worker stops the old task)",
-                        task.label
-                    ),
+                    NoteKind::Exit0RunningRace,
+                    "a task exited 0 after failing its healthcheck: the agent reports RUNNING \
+                     and COMPLETE back to back; the simulator assumes the manager sees only \
+                     COMPLETE (if it sees RUNNING, a start-first worker stops the old task)"
+                        .to_owned(),
                 );
             }
             (EndState::Complete, None)
@@ -468,8 +457,9 @@ impl Sim {
                 Some(format!("task: non-zero exit ({code})")),
             )
         };
-        self.set_container_alive(id, false);
+        // Observed state first: a task must never count as healthy without a container.
         self.end_task(id, state, Some(code), error);
+        self.set_container_alive(id, false);
     }
 
     pub(super) fn on_stopped_without_container(&mut self, id: TaskId, generation: u32) {
@@ -540,7 +530,7 @@ impl Sim {
 
 impl Task {
     fn new(
-        label: String,
+        label: TaskLabel,
         slot: u32,
         spec: SpecSide,
         creator: Creator,
@@ -566,16 +556,16 @@ impl Task {
             stop_requested_at: None,
             ended_at: None,
             end_state: None,
-            probe_cursor: None,
             next_health: None,
             crash_at: None,
             stopping: None,
-            exit_plan: None,
+            exit_code: None,
             updater_record: None,
             counted: false,
             awaited_by: None,
             stop_watchers: Vec::new(),
             delayed_start: None,
+            next_in_slot: None,
         }
     }
 }

@@ -18,12 +18,14 @@ mod supervisor;
 mod updater;
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 use super::events::{
     CapacityPoint, Creator, Detection, EndState, EventKind, Note, NoteKind, PassKind, PassSummary,
-    RollbackSummary, RolloutPlan, SpecSide, StatusChange, TimelineEvent, UpdateState, Warning,
+    RollbackSummary, RolloutPlan, SpecSide, StatusChange, TaskLabel, TimelineEvent, UpdateState,
+    Warning,
 };
-use super::health::{HealthChange, ProbeCursor, ProbePlan};
+use super::health::{HealthChange, ProbePlan};
 use super::scenario::Scenario;
 use super::spec::{
     EffectiveRestart, EffectiveUpdateConfig, Millis, Operation, RolloutRequest, ServiceSpec,
@@ -35,9 +37,10 @@ type TaskId = usize;
 type UpdaterId = usize;
 type DelayId = usize;
 
-/// Processing more events than this stops the simulation (a safety net; a 1,000-replica
-/// rollout with a crash loop and a rollback needs about 50,000).
-const MAX_EVENTS: u64 = 5_000_000;
+/// Processing more events than this stops the simulation. It bounds time and memory (the
+/// timeline grows with it); a 1,000-replica rollout with a crash loop and a rollback needs
+/// about 20,000.
+const MAX_EVENTS: u64 = 2_000_000;
 /// Later passes after completion writes are bounded; each needs a duplicate clean task.
 const MAX_PASSES: u32 = 32;
 
@@ -110,7 +113,7 @@ enum StopReason {
 
 #[derive(Debug, Clone)]
 struct Task {
-    label: String,
+    label: TaskLabel,
     slot: u32,
     spec: SpecSide,
     creator: Creator,
@@ -119,9 +122,13 @@ struct Task {
     observed: Observed,
     /// Bumped whenever the agent events scheduled for this task become stale.
     generation: u32,
+    /// The scheduler can never place it (`unschedulable`).
     never_placeable: bool,
+    /// Why the scheduler could not place it, while pending.
     pending_reason: Option<String>,
+    /// Holds its node's host-mode port (from placement until it ended).
     holds_port: bool,
+    /// A `ContainerStart` event is scheduled.
     start_scheduled: bool,
     container_alive: bool,
     started_at: Option<Millis>,
@@ -129,12 +136,13 @@ struct Task {
     stop_requested_at: Option<Millis>,
     ended_at: Option<Millis>,
     end_state: Option<EndState>,
-    probe_cursor: Option<ProbeCursor>,
+    /// The next health status change of the running container.
     next_health: Option<HealthChange>,
+    /// When the process exits on its own (`crash-after`).
     crash_at: Option<Millis>,
     stopping: Option<StopReason>,
-    /// Exit instant and code of the scheduled container exit.
-    exit_plan: Option<(Millis, i32)>,
+    /// Exit code of the scheduled container exit.
+    exit_code: Option<i32>,
     /// `updatedTasks[id]`: the updater that created the task and when its worker saw it
     /// reach ≥ RUNNING (`None` is Go's zero time).
     updater_record: Option<(UpdaterId, Option<Millis>)>,
@@ -146,6 +154,15 @@ struct Task {
     stop_watchers: Vec<DelayId>,
     /// The delayed start pending for this task, if any.
     delayed_start: Option<DelayId>,
+    /// The next task created in the same slot (slots are linked lists in creation order).
+    next_in_slot: Option<TaskId>,
+}
+
+/// The tasks of one slot, oldest first, as a linked list through `Task::next_in_slot`.
+#[derive(Debug, Clone, Copy, Default)]
+struct SlotList {
+    first: Option<TaskId>,
+    last: Option<TaskId>,
 }
 
 /// A spec with every default applied.
@@ -305,11 +322,18 @@ struct Sim {
     status: Option<(UpdateState, String)>,
     // Tasks.
     tasks: Vec<Task>,
-    slots: Vec<Vec<TaskId>>,
-    /// Tasks labelled so far per slot and [`LabelPrefix`].
+    /// First and last task of each slot (index `slot - 1`), linked by `next_in_slot`.
+    slots: Vec<SlotList>,
+    /// Reused buffer for building labels.
+    label_buffer: String,
+    /// Tasks labelled so far per slot and [`LabelPrefix`] (indexed by slot; 0 unused).
     label_counts: Vec<[u32; LabelPrefix::COUNT]>,
+    /// Tasks holding a host-mode port: per node (= slot) for global services, in entry 0
+    /// (a pool of `replicated_nodes`) for replicated ones.
     port_holders: Vec<u32>,
+    /// Tasks pending for a host-mode port, in creation order.
     port_waiters: VecDeque<TaskId>,
+    /// Restart history per slot (indexed by slot; 0 unused).
     restart_history: Vec<RestartHistory>,
     delays: Vec<DelayedStart>,
     // Updaters.
@@ -347,30 +371,33 @@ impl Sim {
         let from = ResolvedSpec::new(&request.from, request.from_behavior, &timing, engine);
         let to = ResolvedSpec::new(&request.to, request.scenario, &timing, engine);
         let slot_count = from.slots.max(to.slots) as usize;
+        // Typical sizes per slot, capped so huge services do not reserve huge buffers.
+        let reserve = |per_slot: usize| slot_count.min(10_000) * per_slot;
         Self {
             timing,
             specs: [from, to],
             task_spec_changed: request.task_spec_changed,
             replicated_nodes: request.nodes.unwrap_or(1).max(1),
             now: 0,
-            queue: EventQueue::with_capacity(slot_count.saturating_mul(4).min(1 << 20)),
+            queue: EventQueue::with_capacity(reserve(8)),
             current: SpecSide::From,
             previous: None,
             status: None,
-            tasks: Vec::new(),
-            slots: vec![Vec::new(); slot_count],
+            tasks: Vec::with_capacity(reserve(5)),
+            slots: vec![SlotList::default(); slot_count],
+            label_buffer: String::new(),
             label_counts: vec![[0; LabelPrefix::COUNT]; slot_count + 1],
             port_holders: vec![0; slot_count + 1],
             port_waiters: VecDeque::new(),
             restart_history: vec![RestartHistory::default(); slot_count + 1],
-            delays: Vec::new(),
+            delays: Vec::with_capacity(reserve(2)),
             updaters: Vec::new(),
             active: None,
             healthy: 0,
             containers: 0,
-            events: Vec::new(),
+            events: Vec::with_capacity(reserve(24)),
             status_changes: Vec::new(),
-            capacity: Vec::new(),
+            capacity: Vec::with_capacity(reserve(12)),
             warnings: Vec::new(),
             notes: Vec::new(),
             detection: None,
@@ -437,7 +464,7 @@ impl Sim {
             if let Some(deadline) = settle_deadline
                 && next > deadline
             {
-                self.now = self.now.max(deadline);
+                self.now = self.now.max(deadline.min(self.timing.horizon_ms));
                 break;
             }
             if next > self.timing.horizon_ms || processed >= MAX_EVENTS {
@@ -549,7 +576,7 @@ impl Sim {
         });
     }
 
-    fn label(&self, id: TaskId) -> String {
+    fn label(&self, id: TaskId) -> TaskLabel {
         self.tasks[id].label.clone()
     }
 
@@ -568,7 +595,7 @@ impl Sim {
     }
 
     /// A fresh label `<prefix><slot>`, or `<prefix><slot>.<n>` for the n-th such task.
-    fn next_label(&mut self, prefix: LabelPrefix, slot: u32) -> String {
+    fn next_label(&mut self, prefix: LabelPrefix, slot: u32) -> TaskLabel {
         let count = match self.label_counts.get_mut(slot as usize) {
             Some(counts) => {
                 counts[prefix as usize] += 1;
@@ -576,12 +603,44 @@ impl Sim {
             }
             None => 1,
         };
-        let text = prefix.as_str();
-        if count == 1 {
-            format!("{text}{slot}")
-        } else {
-            format!("{text}{slot}.{count}")
+        self.label_buffer.clear();
+        self.label_buffer.push_str(prefix.as_str());
+        // Writing to a String cannot fail.
+        let _ = write!(self.label_buffer, "{slot}");
+        if count > 1 {
+            let _ = write!(self.label_buffer, ".{count}");
         }
+        TaskLabel::from(self.label_buffer.as_str())
+    }
+
+    /// Grows the per-slot tables for a slot beyond the initial count (scale-up).
+    fn ensure_slot(&mut self, slot: u32) {
+        let slot = slot as usize;
+        if slot > self.slots.len() {
+            self.slots.resize(slot, SlotList::default());
+            self.port_holders.resize(slot + 1, 0);
+            self.restart_history
+                .resize(slot + 1, RestartHistory::default());
+            self.label_counts.resize(slot + 1, [0; LabelPrefix::COUNT]);
+        }
+    }
+
+    /// Appends a new task to its slot's list.
+    fn link_into_slot(&mut self, id: TaskId) {
+        let slot = self.tasks[id].slot;
+        self.ensure_slot(slot);
+        let list = &mut self.slots[slot as usize - 1];
+        match list.last {
+            Some(last) => self.tasks[last].next_in_slot = Some(id),
+            None => list.first = Some(id),
+        }
+        list.last = Some(id);
+    }
+
+    /// The tasks of slot `index + 1`, oldest first.
+    fn slot_tasks(&self, index: usize) -> impl Iterator<Item = TaskId> + '_ {
+        let first = self.slots.get(index).and_then(|list| list.first);
+        std::iter::successors(first, |&id| self.tasks[id].next_in_slot)
     }
 
     fn is_dirty(&self, id: TaskId, target: SpecSide) -> bool {

@@ -6,7 +6,7 @@
 //! A handler may schedule events at the current instant; they run before later instants,
 //! in class order, which models the cascade of zero-latency manager reactions.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::{DelayId, TaskId, UpdaterId};
@@ -88,73 +88,77 @@ impl Event {
     }
 }
 
-/// Heap entry. The key packs (instant, class, slot, sequence) into one `u128` so that the
-/// heap compares a single integer: instant in the high 64 bits, then 3 bits of class,
-/// 21 bits of slot and 40 bits of sequence (slots ≤ 100,000 < 2^21; the event budget keeps
-/// the sequence far below 2^40).
-#[derive(Debug)]
-struct Entry {
-    key: u128,
-    event: Event,
-}
-
-const SLOT_BITS: u32 = 21;
-const SEQUENCE_BITS: u32 = 40;
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
-/// Min-queue of events. The sequence number makes the order total, hence deterministic.
+/// Min-queue of events.
+///
+/// Heap entries are `(key, slot in payloads)`. The key packs the order into one `u128`: the
+/// instant in the high 64 bits, then 3 bits of class, 17 bits of slot number (slots ≤
+/// 100,000 < 2^17) and a 44-bit sequence number that makes the order total (hence
+/// deterministic) and first-in-first-out within one (instant, class, slot). Payloads live in
+/// a slab whose freed places are reused, so memory follows the number of pending events.
 #[derive(Debug, Default)]
 pub(super) struct EventQueue {
-    heap: BinaryHeap<Reverse<Entry>>,
+    heap: BinaryHeap<Reverse<(u128, u32)>>,
+    payloads: Vec<Event>,
+    free: Vec<u32>,
     next_sequence: u64,
 }
 
+const SLOT_BITS: u32 = 17;
+const SEQUENCE_BITS: u32 = 44;
+
 impl EventQueue {
-    /// An empty queue with room for `capacity` pending events.
-    pub(super) fn with_capacity(capacity: usize) -> Self {
-        Self { heap: BinaryHeap::with_capacity(capacity), next_sequence: 0 }
+    /// An empty queue with room for `pending` simultaneously scheduled events.
+    pub(super) fn with_capacity(pending: usize) -> Self {
+        Self {
+            heap: BinaryHeap::with_capacity(pending),
+            payloads: Vec::with_capacity(pending),
+            free: Vec::new(),
+            next_sequence: 0,
+        }
     }
 
     /// Schedules `event` at `at`. `slot` orders agent events of one instant (0 otherwise).
     pub(super) fn push(&mut self, at: Millis, slot: u32, event: Event) {
         let class = event.class();
-        let slot = if class == Class::Agent { slot.min((1 << SLOT_BITS) - 1) } else { 0 };
+        let slot = if class == Class::Agent {
+            slot.min((1 << SLOT_BITS) - 1)
+        } else {
+            0
+        };
+        // The simulation's event budget keeps this far below 2^44.
         let sequence = self.next_sequence.min((1 << SEQUENCE_BITS) - 1);
         self.next_sequence += 1;
         let low = (class as u64) << (SLOT_BITS + SEQUENCE_BITS)
             | u64::from(slot) << SEQUENCE_BITS
             | sequence;
-        let key = u128::from(at) << 64 | u128::from(low);
-        self.heap.push(Reverse(Entry { key, event }));
+        let place = match self.free.pop() {
+            Some(place) => {
+                self.payloads[place as usize] = event;
+                place
+            }
+            None => {
+                self.payloads.push(event);
+                // Pending events are bounded far below 2^32 by the event budget.
+                (self.payloads.len() - 1) as u32
+            }
+        };
+        self.heap
+            .push(Reverse((u128::from(at) << 64 | u128::from(low), place)));
     }
 
     /// The instant of the next event.
     pub(super) fn peek_time(&self) -> Option<Millis> {
-        self.heap.peek().map(|Reverse(entry)| (entry.key >> 64) as Millis)
+        self.heap
+            .peek()
+            .map(|Reverse((key, _))| (key >> 64) as Millis)
     }
 
     /// Removes and returns the next event.
     pub(super) fn pop(&mut self) -> Option<(Millis, Event)> {
-        self.heap.pop().map(|Reverse(entry)| ((entry.key >> 64) as Millis, entry.event))
+        let Reverse((key, place)) = self.heap.pop()?;
+        let event = *self.payloads.get(place as usize)?;
+        self.free.push(place);
+        Some(((key >> 64) as Millis, event))
     }
 
     /// True when nothing is scheduled.

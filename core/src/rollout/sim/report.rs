@@ -1,6 +1,6 @@
 //! Turns the final simulation state into a [`RolloutPlan`]: outcome, summaries, warnings.
 
-use super::{Observed, Sim, Task, WorkerState};
+use super::{Desired, Observed, Sim, Task, WorkerState};
 use crate::rollout::events::{
     Creator, EndState, Outcome, RolloutPlan, SpecSide, TaskSummary, UpdateState, Warning,
     WarningKind,
@@ -22,6 +22,7 @@ impl Sim {
         self.warn_outages();
         self.warn_crash_loops();
         self.warn_uncounted_failures();
+        self.warn_old_tasks_kept(outcome);
         if self.cut_short && outcome == Outcome::Unfinished {
             self.warnings.push(Warning {
                 kind: WarningKind::SimulationCut,
@@ -278,20 +279,31 @@ impl Sim {
                     first = Some((ended, t));
                 }
             }
-            let Some((first_at, first_task)) = first else { continue };
+            let Some((first_at, first_task)) = first else {
+                continue;
+            };
             slots.sort_unstable();
             slots.dedup();
             // The cycle: from the failure the first looping replacement replaced to its own.
-            let previous_failure = self.slots[first_task.slot as usize - 1]
-                .iter()
-                .filter_map(|&id| self.tasks[id].ended_at)
+            let previous_failure = self
+                .slot_tasks(first_task.slot as usize - 1)
+                .filter_map(|id| self.tasks[id].ended_at)
                 .filter(|&ended| ended <= first_task.created_at)
                 .max();
-            let cycle_text = previous_failure
-                .map_or(String::new(), |p| format!(", one replacement every {} ms", first_at - p));
-            let which = if side == SpecSide::To { "new" } else { "previous" };
+            let cycle_text = previous_failure.map_or(String::new(), |p| {
+                format!(", one replacement every {} ms", first_at - p)
+            });
+            let which = if side == SpecSide::To {
+                "new"
+            } else {
+                "previous"
+            };
             let listed: Vec<String> = slots.iter().take(12).map(u32::to_string).collect();
-            let more = if slots.len() > listed.len() { ", ..." } else { "" };
+            let more = if slots.len() > listed.len() {
+                ", ..."
+            } else {
+                ""
+            };
             self.warnings.push(Warning {
                 kind: WarningKind::CrashLoop,
                 message: format!(
@@ -350,6 +362,33 @@ impl Sim {
                 names.join(", ")
             ),
             at_ms: first,
+            until_ms: None,
+        });
+    }
+
+    /// `completed` while old tasks still serve (start-first, new task failed, not counted).
+    fn warn_old_tasks_kept(&mut self, outcome: Outcome) {
+        if outcome != Outcome::Completed || self.current != SpecSide::To {
+            return;
+        }
+        let kept: Vec<u32> = self
+            .tasks
+            .iter()
+            .filter(|t| t.spec == SpecSide::From && t.desired == Desired::Running)
+            .map(|t| t.slot)
+            .collect();
+        if kept.is_empty() {
+            return;
+        }
+        self.warnings.push(Warning {
+            kind: WarningKind::OldTasksKept,
+            message: format!(
+                "the update reports completed but {} slot(s) still run the previous spec: with \
+                 start-first a new task that fails before RUNNING leaves the old task in place, \
+                 and the failure was not counted (failure_action continue or max_failure_ratio)",
+                kept.len()
+            ),
+            at_ms: None,
             until_ms: None,
         });
     }

@@ -44,7 +44,7 @@ impl Sim {
 
     /// `Supervisor.shouldRestart`: the condition, then `max_attempts` per slot and spec
     /// version, optionally within `window`.
-    fn should_restart(&self, id: TaskId) -> bool {
+    pub(super) fn should_restart(&self, id: TaskId) -> bool {
         let task = &self.tasks[id];
         let policy = self.spec(task.spec).restart;
         match policy.condition {

@@ -33,15 +33,15 @@ impl Sim {
         let rollback_started = status == Some(UpdateState::RollbackStarted);
         let target_slots = self.spec(self.current).slots;
         let mut updatable: Vec<SlotSnapshot> = Vec::new();
-        for (index, tasks) in self.slots.iter().enumerate() {
+        for index in 0..self.slots.len() {
             let slot = index as u32 + 1;
-            if tasks.is_empty() {
+            let Some(newest) = self.slots[index].last else {
                 continue;
-            }
-            let keep: Vec<SnapshotTask> = tasks
-                .iter()
-                .filter(|&&id| self.tasks[id].desired <= Desired::Running)
-                .map(|&id| self.snapshot_task(id))
+            };
+            let keep: Vec<SnapshotTask> = self
+                .slot_tasks(index)
+                .filter(|&id| self.tasks[id].desired <= Desired::Running)
+                .map(|id| self.snapshot_task(id))
                 .collect();
             if !keep.is_empty() {
                 updatable.push(SlotSnapshot { slot, tasks: keep });
@@ -50,10 +50,7 @@ impl Sim {
             // `UpdatableTasksInSlot`: with nothing runnable left, the newest task is still
             // handed to the updater if it would not be restarted — except during a
             // rollback, where the slot counts as dead and is re-created.
-            if !rollback_started
-                && let Some(&newest) = tasks.last()
-                && !self.would_restart(newest)
-            {
+            if !rollback_started && !self.should_restart(newest) {
                 updatable.push(SlotSnapshot {
                     slot,
                     tasks: vec![self.snapshot_task(newest)],
@@ -64,14 +61,15 @@ impl Sim {
         if live < target_slots {
             // `addTasks`: fill the lowest slot numbers without a runnable task, straight
             // from the current spec (no rolling involved).
-            let mut missing = target_slots - live;
-            let mut slot = 0u32;
-            while missing > 0 {
-                slot += 1;
-                if updatable.iter().any(|s| s.slot == slot) {
-                    continue;
-                }
-                let current = self.current;
+            let mut occupied = vec![false; self.slots.len().max(target_slots as usize) + 1];
+            for snapshot in &updatable {
+                occupied[snapshot.slot as usize] = true;
+            }
+            let missing = (1..)
+                .filter(|&slot: &u32| !occupied.get(slot as usize).copied().unwrap_or(false))
+                .take((target_slots - live) as usize);
+            let current = self.current;
+            for slot in missing.collect::<Vec<u32>>() {
                 self.create_task(
                     slot,
                     current,
@@ -79,7 +77,6 @@ impl Sim {
                     LabelPrefix::Reconcile,
                     Desired::Running,
                 );
-                missing -= 1;
             }
         } else if live > target_slots {
             // Scale-down keeps running slots, then the lowest slot numbers
@@ -107,19 +104,6 @@ impl Sim {
             id,
             desired: self.tasks[id].desired,
             observed: self.tasks[id].observed,
-        }
-    }
-
-    /// Whether the restart supervisor would replace this (ended) task.
-    fn would_restart(&self, id: TaskId) -> bool {
-        let task = &self.tasks[id];
-        let policy = self.spec(task.spec).restart;
-        match policy.condition {
-            crate::rollout::spec::RestartCondition::None => false,
-            crate::rollout::spec::RestartCondition::OnFailure => {
-                task.observed != Observed::Complete
-            }
-            crate::rollout::spec::RestartCondition::Any => true,
         }
     }
 

@@ -1,0 +1,435 @@
+//! The effective Swarm spec of a service: what `docker stack deploy` sends for it, with the
+//! defaults docker/cli, the Engine and swarmkit fill in (semantics document §1), and for every
+//! rollout-relevant field where its value came from: a `file:line`, or the layer whose default
+//! applies.
+
+use crate::rollout::{
+    FailureAction, HealthTest, Healthcheck, Millis, RestartCondition, RestartPolicy, ServiceMode,
+    ServiceSpec, UpdateConfig, UpdateOrder,
+};
+use crate::tree::{Node, Origin, Value};
+use crate::units;
+use serde::Serialize;
+
+/// Where an effective value comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// Written in a Compose file.
+    File {
+        #[serde(skip)]
+        origin: Origin,
+        /// `file:line`, filled in by [`EffectiveService::locate`].
+        location: String,
+    },
+    /// Not written: the default of `layer` applies.
+    Default { layer: &'static str },
+}
+
+/// One field of the effective spec.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EffectiveField {
+    /// Dotted name, as in Compose: `update_config.parallelism`.
+    pub field: String,
+    /// The value Swarm uses, printed the Compose way (`5s`, `stop-first`).
+    pub value: String,
+    pub source: Source,
+}
+
+/// A service as Swarm will run it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EffectiveService {
+    pub name: String,
+    /// The simulator's input.
+    pub spec: ServiceSpec,
+    /// The rollout-relevant fields with their sources, in a stable order.
+    pub fields: Vec<EffectiveField>,
+    /// Whether the image's own HEALTHCHECK could matter (the file sets none): stackplan
+    /// cannot read images, so it assumes there is none and says so.
+    pub healthcheck_from_image_unknown: bool,
+}
+
+const SWARMKIT: &str = "swarmkit default (api/defaults/service.go)";
+const CLI_PARALLELISM: &str = "docker stack deploy: a present block without parallelism sends 1";
+const CLI_ZERO: &str = "docker stack deploy: a present block without it sends 0";
+const ENGINE_MONITOR: &str = "Engine: monitor 0 is not sent, swarmkit uses 5s";
+const ENGINE_STOP: &str = "Engine default container stop timeout";
+const STACK_NETWORK: &str = "docker stack deploy attaches every service to a stack network";
+
+struct Builder {
+    fields: Vec<EffectiveField>,
+}
+
+impl Builder {
+    fn file(&mut self, field: &str, value: impl Into<String>, node: &Node) {
+        self.fields.push(EffectiveField {
+            field: field.to_owned(),
+            value: value.into(),
+            source: Source::File {
+                origin: node.origin,
+                location: String::new(),
+            },
+        });
+    }
+    fn default(&mut self, field: &str, value: impl Into<String>, layer: &'static str) {
+        self.fields.push(EffectiveField {
+            field: field.to_owned(),
+            value: value.into(),
+            source: Source::Default { layer },
+        });
+    }
+}
+
+fn duration_ms(node: &Node) -> Option<Millis> {
+    let text = node.as_str()?;
+    let nanos = crate::loader::project::parse_compose_duration(text).ok()?;
+    u64::try_from(nanos / 1_000_000).ok()
+}
+
+fn fmt_ms(ms: Millis) -> String {
+    units::format_duration(
+        i64::try_from(ms)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000_000),
+    )
+}
+
+fn int(node: &Node) -> Option<i64> {
+    match node.value {
+        Value::Int(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// Converts one service of a loaded project (the `config` model) into its effective Swarm
+/// spec. `nodes` is the node count a global service runs on.
+pub fn effective_service(name: &str, service: &Node, nodes: u32) -> EffectiveService {
+    let mut b = Builder { fields: Vec::new() };
+    let deploy = service.get("deploy");
+    let get = |path: &[&str]| {
+        let mut node = deploy;
+        for p in path {
+            node = node.and_then(|n| n.get(p));
+        }
+        node
+    };
+
+    let mode = match get(&["mode"]).and_then(Node::as_str) {
+        Some("global") => {
+            if let Some(m) = get(&["mode"]) {
+                b.file("mode", "global", m);
+            }
+            ServiceMode::Global { nodes }
+        }
+        _ => {
+            let replicas = get(&["replicas"]).and_then(int);
+            match (replicas, get(&["replicas"])) {
+                (Some(r), Some(node)) => b.file("replicas", r.to_string(), node),
+                _ => b.default("replicas", "1", SWARMKIT),
+            }
+            ServiceMode::Replicated {
+                replicas: u32::try_from(replicas.unwrap_or(1).max(0)).unwrap_or(u32::MAX),
+            }
+        }
+    };
+
+    let update_config = convert_update_config(&mut b, "update_config", get(&["update_config"]));
+    let rollback_config =
+        convert_update_config(&mut b, "rollback_config", get(&["rollback_config"]));
+
+    let (healthcheck, unknown) = convert_healthcheck(&mut b, service.get("healthcheck"));
+
+    let stop_grace_period_ms = match service.get("stop_grace_period") {
+        Some(node) => {
+            let ms = duration_ms(node);
+            b.file("stop_grace_period", fmt_ms(ms.unwrap_or(0)), node);
+            ms
+        }
+        None => {
+            b.default("stop_grace_period", "10s", ENGINE_STOP);
+            None
+        }
+    };
+
+    let restart_policy = convert_restart(&mut b, get(&["restart_policy"]), service.get("restart"));
+
+    let host_port = service
+        .get("ports")
+        .and_then(Node::as_seq)
+        .and_then(|ports| {
+            ports
+                .iter()
+                .find(|p| p.get("mode").and_then(Node::as_str) == Some("host"))
+        });
+    if let Some(port) = host_port {
+        b.file("ports[mode=host]", "host-mode published port", port);
+    }
+    b.default("networks", "attached", STACK_NETWORK);
+
+    let spec = ServiceSpec {
+        mode,
+        update_config,
+        rollback_config,
+        healthcheck,
+        stop_grace_period_ms,
+        restart_policy,
+        networked: true,
+        host_mode_ports: host_port.is_some(),
+    };
+    EffectiveService {
+        name: name.to_owned(),
+        spec,
+        fields: b.fields,
+        healthcheck_from_image_unknown: unknown,
+    }
+}
+
+fn convert_update_config(
+    b: &mut Builder,
+    block: &str,
+    node: Option<&Node>,
+) -> Option<UpdateConfig> {
+    let Some(node) = node.filter(|n| !n.is_null()) else {
+        for (field, value) in [
+            ("parallelism", "1"),
+            ("delay", "0s"),
+            ("failure_action", "pause"),
+            ("monitor", "5s"),
+            ("max_failure_ratio", "0"),
+            ("order", "stop-first"),
+        ] {
+            b.default(&format!("{block}.{field}"), value, SWARMKIT);
+        }
+        return None;
+    };
+    let f = |name: &str| node.get(name);
+    let mut config = UpdateConfig::default();
+    match f("parallelism") {
+        Some(p) => {
+            config.parallelism = int(p).and_then(|i| u64::try_from(i).ok()).unwrap_or(1);
+            b.file(
+                &format!("{block}.parallelism"),
+                config.parallelism.to_string(),
+                p,
+            );
+        }
+        None => b.default(&format!("{block}.parallelism"), "1", CLI_PARALLELISM),
+    }
+    match f("delay") {
+        Some(d) => {
+            config.delay_ms = duration_ms(d).unwrap_or(0);
+            b.file(&format!("{block}.delay"), fmt_ms(config.delay_ms), d);
+        }
+        None => b.default(&format!("{block}.delay"), "0s", CLI_ZERO),
+    }
+    match f("failure_action") {
+        Some(a) => {
+            config.failure_action = match a.as_str() {
+                Some("continue") => FailureAction::Continue,
+                Some("rollback") => FailureAction::Rollback,
+                _ => FailureAction::Pause,
+            };
+            b.file(
+                &format!("{block}.failure_action"),
+                a.as_str().unwrap_or("pause"),
+                a,
+            );
+        }
+        None => b.default(
+            &format!("{block}.failure_action"),
+            "pause",
+            "Engine: an empty failure_action is PAUSE",
+        ),
+    }
+    match f("monitor").and_then(|m| duration_ms(m).map(|ms| (m, ms))) {
+        Some((m, ms)) if ms > 0 => {
+            config.monitor_ms = Some(ms);
+            b.file(&format!("{block}.monitor"), fmt_ms(ms), m);
+        }
+        _ => {
+            config.monitor_ms = None;
+            b.default(&format!("{block}.monitor"), "5s", ENGINE_MONITOR);
+        }
+    }
+    match f("max_failure_ratio") {
+        Some(r) => {
+            let ratio = match r.value {
+                Value::Float(x) => x as f32,
+                Value::Int(i) => i as f32,
+                _ => 0.0,
+            };
+            config.max_failure_ratio = ratio;
+            b.file(
+                &format!("{block}.max_failure_ratio"),
+                crate::tree::go_format_float(f64::from(ratio)),
+                r,
+            );
+        }
+        None => b.default(&format!("{block}.max_failure_ratio"), "0", CLI_ZERO),
+    }
+    match f("order") {
+        Some(o) => {
+            config.order = if o.as_str() == Some("start-first") {
+                UpdateOrder::StartFirst
+            } else {
+                UpdateOrder::StopFirst
+            };
+            b.file(
+                &format!("{block}.order"),
+                o.as_str().unwrap_or("stop-first"),
+                o,
+            );
+        }
+        None => b.default(
+            &format!("{block}.order"),
+            "stop-first",
+            "Engine: an empty order is STOP_FIRST",
+        ),
+    }
+    Some(config)
+}
+
+/// Returns the healthcheck and whether the image's own HEALTHCHECK might apply.
+fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthcheck>, bool) {
+    let Some(node) = node else {
+        b.default(
+            "healthcheck",
+            "none (the image's HEALTHCHECK, if any, is unknown)",
+            "image",
+        );
+        return (None, true);
+    };
+    let disabled = matches!(
+        node.get("disable").map(|d| &d.value),
+        Some(Value::Bool(true))
+    );
+    let test = node.get("test").and_then(Node::as_seq);
+    let none = disabled || test.and_then(|t| t.first()).and_then(Node::as_str) == Some("NONE");
+    if none {
+        b.file("healthcheck", "disabled (NONE)", node);
+        return (
+            Some(Healthcheck {
+                test: HealthTest::None,
+                ..Healthcheck::default()
+            }),
+            false,
+        );
+    }
+    let mut hc = Healthcheck::default();
+    if let Some(t) = node.get("test") {
+        b.file("healthcheck.test", "set", t);
+    } else {
+        b.default("healthcheck.test", "from the image", "image");
+    }
+    let mut duration = |name: &str, slot: &mut Option<Millis>, default: &str| match node.get(name) {
+        Some(d) => {
+            let ms = duration_ms(d).filter(|ms| *ms > 0);
+            *slot = ms;
+            b.file(&format!("healthcheck.{name}"), fmt_ms(ms.unwrap_or(0)), d);
+        }
+        None => b.default(
+            &format!("healthcheck.{name}"),
+            default,
+            "Engine default (daemon/health.go)",
+        ),
+    };
+    duration("interval", &mut hc.interval_ms, "30s");
+    duration("timeout", &mut hc.timeout_ms, "30s");
+    duration("start_period", &mut hc.start_period_ms, "0s");
+    duration("start_interval", &mut hc.start_interval_ms, "5s");
+    match node.get("retries") {
+        Some(r) => {
+            hc.retries = int(r).and_then(|i| u32::try_from(i).ok());
+            b.file("healthcheck.retries", int(r).unwrap_or(0).to_string(), r);
+        }
+        None => b.default(
+            "healthcheck.retries",
+            "3",
+            "Engine default (daemon/health.go)",
+        ),
+    }
+    (Some(hc), node.get("test").is_none())
+}
+
+fn convert_restart(
+    b: &mut Builder,
+    policy: Option<&Node>,
+    legacy: Option<&Node>,
+) -> Option<RestartPolicy> {
+    if let Some(node) = policy {
+        let mut p = RestartPolicy::default();
+        match node.get("condition") {
+            Some(c) => {
+                p.condition = match c.as_str() {
+                    Some("none") => RestartCondition::None,
+                    Some("on-failure") => RestartCondition::OnFailure,
+                    _ => RestartCondition::Any,
+                };
+                b.file("restart_policy.condition", c.as_str().unwrap_or("any"), c);
+            }
+            None => b.default(
+                "restart_policy.condition",
+                "any",
+                "Engine: an empty condition is ANY",
+            ),
+        }
+        match node.get("delay") {
+            Some(d) => {
+                p.delay_ms = duration_ms(d);
+                b.file("restart_policy.delay", fmt_ms(p.delay_ms.unwrap_or(0)), d);
+            }
+            None => b.default("restart_policy.delay", "5s", SWARMKIT),
+        }
+        match node.get("max_attempts") {
+            Some(m) => {
+                p.max_attempts = int(m).and_then(|i| u64::try_from(i).ok()).unwrap_or(0);
+                b.file("restart_policy.max_attempts", p.max_attempts.to_string(), m);
+            }
+            None => b.default("restart_policy.max_attempts", "0 (unlimited)", SWARMKIT),
+        }
+        if let Some(w) = node.get("window") {
+            p.window_ms = duration_ms(w).unwrap_or(0);
+            b.file("restart_policy.window", fmt_ms(p.window_ms), w);
+        }
+        return Some(p);
+    }
+    // docker stack deploy falls back to the legacy service-level `restart:`.
+    match legacy.and_then(|n| n.as_str().map(|s| (n, s))) {
+        Some((n, "always" | "unless-stopped")) => {
+            b.file("restart_policy.condition", "any", n);
+            Some(RestartPolicy::default())
+        }
+        Some((n, s)) if s.starts_with("on-failure") => {
+            let attempts = s
+                .split_once(':')
+                .and_then(|(_, n)| n.parse::<u64>().ok())
+                .unwrap_or(0);
+            b.file("restart_policy.condition", "on-failure", n);
+            Some(RestartPolicy {
+                condition: RestartCondition::OnFailure,
+                max_attempts: attempts,
+                ..RestartPolicy::default()
+            })
+        }
+        _ => {
+            b.default("restart_policy.condition", "any", SWARMKIT);
+            b.default("restart_policy.delay", "5s", SWARMKIT);
+            None
+        }
+    }
+}
+
+impl EffectiveService {
+    /// Fills in the `file:line` of each file-sourced field.
+    pub fn locate(&mut self, sources: &crate::source::SourceSet) {
+        for field in &mut self.fields {
+            if let Source::File { origin, location } = &mut field.source {
+                *location = sources.locate_line(origin).unwrap_or_default();
+            }
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&EffectiveField> {
+        self.fields.iter().find(|f| f.field == name)
+    }
+}
