@@ -1,0 +1,193 @@
+//! `stackplan plan` end to end on the example stack (examples/quotes): release 2 → the broken
+//! release 3, and the outputs CI uses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use indexmap::IndexMap;
+use std::path::Path;
+
+fn run(args: &[&str]) -> (u8, String, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quotes");
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut argv = vec!["stackplan".to_owned()];
+    argv.extend(args.iter().map(|s| (*s).to_owned()));
+    let status = {
+        let mut io = stackplan::Io {
+            env: IndexMap::new(),
+            cwd: dir.to_string_lossy().into_owned(),
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+        };
+        stackplan::run(argv, &mut io)
+    };
+    (
+        status,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+const PROD: [&str; 10] = [
+    "-f",
+    "compose.yml",
+    "-f",
+    "prod.yml",
+    "-f",
+    "prod-healthcheck.yml",
+    "-f",
+    "prod-update-config.yml",
+    "-f",
+    "prod-rollback-config.yml",
+];
+
+fn args<'a>(release: &'a str, from: Option<&'a str>, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a: Vec<&str> = PROD.to_vec();
+    a.extend(["-f", release, "plan"]);
+    if let Some(from) = from {
+        for f in [
+            "compose.yml",
+            "prod.yml",
+            "prod-healthcheck.yml",
+            "prod-update-config.yml",
+            "prod-rollback-config.yml",
+            from,
+        ] {
+            a.extend(["--from-file", f]);
+        }
+    }
+    a.extend_from_slice(extra);
+    a
+}
+
+#[test]
+fn broken_release_is_detected_and_rolled_back() {
+    let (status, out, err) = run(&args(
+        "release-3-bad.yml",
+        Some("release-2.yml"),
+        &["--format", "json"],
+    ));
+    assert_eq!(status, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let services = json["plan"]["services"].as_array().unwrap();
+    let api = services.iter().find(|s| s["name"] == "quotes-api").unwrap();
+    assert_eq!(api["action"], "rolling-update");
+    assert!(
+        api["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["path"] == "image" && c["kind"] == "~")
+    );
+    let sims = api["simulations"].as_array().unwrap();
+    assert_eq!(sims.len(), 2, "healthy and unhealthy by default");
+    let unhealthy = sims.iter().find(|s| s["scenario"] == "unhealthy").unwrap();
+    assert_eq!(unhealthy["outcome"], "rolled_back");
+    let states: Vec<&str> = unhealthy["status_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["updating", "rollback_started", "rollback_completed"]
+    );
+    let healthy = sims.iter().find(|s| s["scenario"] == "healthy").unwrap();
+    assert_eq!(healthy["outcome"], "completed");
+    // start-first keeps every replica serving.
+    assert_eq!(healthy["min_healthy"], 4);
+    // The web service did not change.
+    let web = services.iter().find(|s| s["name"] == "quotes-web").unwrap();
+    assert_eq!(web["action"], "unchanged");
+    // The effective spec says where each setting came from.
+    let fields = api["effective"]["fields"].as_array().unwrap();
+    let order = fields
+        .iter()
+        .find(|f| f["field"] == "update_config.order")
+        .unwrap();
+    assert_eq!(order["value"], "start-first");
+    assert_eq!(order["source"]["location"], "prod-update-config.yml:9");
+    let delay = fields
+        .iter()
+        .find(|f| f["field"] == "rollback_config.delay")
+        .unwrap();
+    assert_eq!(delay["source"]["kind"], "default");
+    // Inputs are fingerprinted.
+    let inputs = json["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 12);
+    assert!(
+        inputs
+            .iter()
+            .all(|i| i["sha256"].as_str().unwrap().len() == 64)
+    );
+}
+
+#[test]
+fn detailed_exitcode_tells_changes_apart() {
+    let (changed, _, _) = run(&args(
+        "release-3-bad.yml",
+        Some("release-2.yml"),
+        &["--detailed-exitcode"],
+    ));
+    assert_eq!(changed, 2);
+    let (same, out, _) = run(&args(
+        "release-2.yml",
+        Some("release-2.yml"),
+        &["--detailed-exitcode"],
+    ));
+    assert_eq!(same, 0, "{out}");
+    assert!(out.contains("unchanged"));
+}
+
+#[test]
+fn human_and_markdown_outputs() {
+    let (status, human, _) = run(&args(
+        "release-3-bad.yml",
+        Some("release-2.yml"),
+        &["--scenario", "unhealthy"],
+    ));
+    assert_eq!(status, 0);
+    assert!(human.contains("quotes-api  rolling update"), "{human}");
+    assert!(
+        human.contains(
+            "rollback_started   update rolled back due to failure or early termination of task"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "~ image: stackplan-example/quotes-api:2.0 => stackplan-example/quotes-api:3.0-broken"
+        ),
+        "{human}"
+    );
+    let (_, md, _) = run(&args(
+        "release-3-bad.yml",
+        Some("release-2.yml"),
+        &["--format", "markdown"],
+    ));
+    assert!(md.starts_with("### stackplan: rollout plan"), "{md}");
+    assert!(
+        md.contains("| quotes-api | rolling update | healthy: completed; unhealthy: ROLLED BACK |"),
+        "{md}"
+    );
+    assert!(md.contains("<details>"));
+}
+
+#[test]
+fn bad_scenarios_are_usage_errors() {
+    let (status, _, err) = run(&args("release-2.yml", None, &["--scenario", "sideways"]));
+    assert_eq!(status, 2);
+    assert!(err.contains("--scenario sideways"), "{err}");
+}
+
+#[test]
+fn first_deploy_creates_services() {
+    let (status, out, _) = run(&args("release-1.yml", None, &["--format", "json"]));
+    assert_eq!(status, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for service in json["plan"]["services"].as_array().unwrap() {
+        assert_eq!(service["action"], "create");
+        assert!(service["simulations"].as_array().unwrap().is_empty());
+    }
+}
