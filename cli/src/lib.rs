@@ -96,6 +96,7 @@ enum PlanFormat {
     Human,
     Json,
     Markdown,
+    Svg,
 }
 
 #[derive(Args, Debug)]
@@ -378,6 +379,7 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
     let text = match args.format {
         PlanFormat::Human => stackplan_core::plan::render::human(&plan),
         PlanFormat::Markdown => stackplan_core::plan::render::markdown(&plan),
+        PlanFormat::Svg => stackplan_core::plan::svg::svg(&plan),
         PlanFormat::Json => {
             let inputs = input_hashes(&desired, current.as_ref());
             let document = serde_json::json!({

@@ -5,6 +5,7 @@
 
 pub mod effective;
 pub mod render;
+pub mod svg;
 pub mod transition;
 
 use crate::loader::Loaded;
@@ -161,19 +162,20 @@ fn plan_service(
             "unchanged, but docker stack deploy sends the spec again: Swarm clears the service's UpdateStatus and sets PreviousSpec to this same spec, so a later rollback has nothing to return to".into(),
         );
     }
-    if let Some(e) = &effective_to {
-        if e.healthcheck_from_image_unknown {
-            warnings.push(match e.spec.healthcheck {
+    if let Some(e) = &effective_to
+        && e.healthcheck_from_image_unknown
+    {
+        warnings.push(match e.spec.healthcheck {
                 None => "no healthcheck in the files: the simulation assumes the image has none (a task counts as running as soon as its container starts)".into(),
                 Some(_) => "the healthcheck test comes from the image (no file sets `test`): the simulation assumes the image defines one".into(),
             });
-        }
     }
     let mut simulations = Vec::new();
-    if action == Action::RollingUpdate {
-        if let (Some(f), Some(t)) = (&effective_from, &effective_to) {
-            let restored = rollout::EffectiveUpdateConfig::resolve(f.spec.rollback_config.as_ref());
-            warnings.push(format!(
+    if action == Action::RollingUpdate
+        && let (Some(f), Some(t)) = (&effective_from, &effective_to)
+    {
+        let restored = rollout::EffectiveUpdateConfig::resolve(f.spec.rollback_config.as_ref());
+        warnings.push(format!(
                 "a rollback of this change runs with the rollback_config of the spec being replaced: parallelism {}, failure_action {:?}, order {:?}, monitor {} ms{}",
                 restored.parallelism,
                 restored.failure_action,
@@ -181,29 +183,28 @@ fn plan_service(
                 restored.monitor_ms,
                 if f.spec.rollback_config.is_none() { " (Swarm defaults: no rollback_config in the current files)" } else { "" }
             ));
-            for scenario in scenarios {
-                let request = RolloutRequest {
-                    from: f.spec.clone(),
-                    to: t.spec.clone(),
-                    operation: rollout::Operation::Update,
-                    scenario: *scenario,
-                    from_behavior: Scenario::default(),
-                    timing: opts.timing,
-                    engine_major_version: opts.engine_major_version,
-                    nodes: Some(opts.nodes),
-                    task_spec_changed: true,
-                };
-                let result = match rollout::simulate(&request) {
-                    Ok(plan) => SimulationResult::Plan(Box::new(plan)),
-                    Err(e) => SimulationResult::Refused {
-                        error: e.to_string(),
-                    },
-                };
-                simulations.push(Simulation {
-                    scenario: scenario.to_string(),
-                    result,
-                });
-            }
+        for scenario in scenarios {
+            let request = RolloutRequest {
+                from: f.spec.clone(),
+                to: t.spec.clone(),
+                operation: rollout::Operation::Update,
+                scenario: *scenario,
+                from_behavior: Scenario::default(),
+                timing: opts.timing,
+                engine_major_version: opts.engine_major_version,
+                nodes: Some(opts.nodes),
+                task_spec_changed: true,
+            };
+            let result = match rollout::simulate(&request) {
+                Ok(plan) => SimulationResult::Plan(Box::new(plan)),
+                Err(e) => SimulationResult::Refused {
+                    error: e.to_string(),
+                },
+            };
+            simulations.push(Simulation {
+                scenario: scenario.to_string(),
+                result,
+            });
         }
     }
     let _ = current;

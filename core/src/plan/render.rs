@@ -8,7 +8,7 @@ use crate::rollout::{CapacityPoint, Millis, Outcome, RolloutPlan};
 use std::fmt::Write;
 
 fn seconds(ms: Millis) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", ms as f64 / 1000.0)

@@ -60,8 +60,9 @@ pub use spec::{
 };
 pub use timing::Timing;
 
-/// Largest replica or node count accepted (keeps memory and time bounded).
-pub const MAX_SLOTS: u32 = 100_000;
+/// Largest replica or node count accepted (keeps memory and time bounded; the simulation
+/// also stops after one million events).
+pub const MAX_SLOTS: u32 = 20_000;
 
 /// A request the simulator refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]

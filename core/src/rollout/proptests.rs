@@ -317,3 +317,96 @@ proptest! {
         let _ = Scenario::parse(&text);
     }
 }
+
+/// Any numbers at all, including zero latencies, `u64::MAX` durations and NaN ratios.
+fn extreme_request() -> BoxedStrategy<RolloutRequest> {
+    let duration = || prop_oneof![Just(0u64), Just(1), Just(u64::MAX), any::<u64>()];
+    let config = (0u64..3, duration(), duration(), any::<f32>()).prop_map(
+        |(parallelism, delay_ms, monitor, ratio)| UpdateConfig {
+            parallelism,
+            delay_ms,
+            monitor_ms: Some(monitor),
+            max_failure_ratio: ratio,
+            ..UpdateConfig::default()
+        },
+    );
+    let healthcheck = (duration(), duration(), any::<u32>(), duration(), duration()).prop_map(
+        |(interval, timeout, retries, start_period, start_interval)| Healthcheck {
+            test: HealthTest::Present,
+            interval_ms: Some(interval),
+            timeout_ms: Some(timeout),
+            retries: Some(retries),
+            start_period_ms: Some(start_period),
+            start_interval_ms: Some(start_interval),
+        },
+    );
+    let timing = (
+        duration(),
+        duration(),
+        duration(),
+        duration(),
+        duration(),
+        0u64..120_000,
+    )
+        .prop_map(
+            |(
+                start_new_ms,
+                start_ready_ms,
+                gossip_delay_ms,
+                sigterm_exit_ms,
+                probe_ms,
+                observe,
+            )| Timing {
+                start_new_ms,
+                start_ready_ms,
+                gossip_delay_ms,
+                sigterm_exit_ms,
+                probe_ms,
+                observe_after_end_ms: observe,
+                horizon_ms: 600_000,
+            },
+        );
+    (
+        0u32..4,
+        config.clone(),
+        config,
+        healthcheck,
+        prop::option::of(duration()),
+        prop::option::of(duration()),
+        timing,
+        scenario(),
+    )
+        .prop_map(
+            |(replicas, update, rollback, healthcheck, grace, restart_delay, timing, scenario)| {
+                let spec = ServiceSpec {
+                    mode: ServiceMode::Replicated { replicas },
+                    update_config: Some(update),
+                    rollback_config: Some(rollback),
+                    healthcheck: Some(healthcheck),
+                    stop_grace_period_ms: grace,
+                    restart_policy: Some(RestartPolicy {
+                        delay_ms: restart_delay,
+                        ..RestartPolicy::default()
+                    }),
+                    ..ServiceSpec::default()
+                };
+                RolloutRequest {
+                    timing,
+                    ..RolloutRequest::new(spec.clone(), spec, scenario)
+                }
+            },
+        )
+        .boxed()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// No input makes the simulator panic or run past its bounds.
+    #[test]
+    fn extreme_values_never_panic(request in extreme_request()) {
+        let plan = simulate(&request).expect("modes match");
+        prop_assert!(plan.simulated_until_ms <= request.timing.horizon_ms);
+        prop_assert!(plan.capacity.iter().all(|p| p.healthy <= p.containers));
+    }
+}

@@ -40,7 +40,7 @@ type DelayId = usize;
 /// Processing more events than this stops the simulation. It bounds time and memory (the
 /// timeline grows with it); a 1,000-replica rollout with a crash loop and a rollback needs
 /// about 20,000.
-const MAX_EVENTS: u64 = 2_000_000;
+const MAX_EVENTS: u64 = 1_000_000;
 /// Later passes after completion writes are bounded; each needs a duplicate clean task.
 const MAX_PASSES: u32 = 32;
 

@@ -92,7 +92,7 @@ impl Event {
 ///
 /// Heap entries are `(key, slot in payloads)`. The key packs the order into one `u128`: the
 /// instant in the high 64 bits, then 3 bits of class, 17 bits of slot number (slots ≤
-/// 100,000 < 2^17) and a 44-bit sequence number that makes the order total (hence
+/// `MAX_SLOTS` < 2^17) and a 44-bit sequence number that makes the order total (hence
 /// deterministic) and first-in-first-out within one (instant, class, slot). Payloads live in
 /// a slab whose freed places are reused, so memory follows the number of pending events.
 #[derive(Debug, Default)]

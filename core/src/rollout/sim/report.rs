@@ -15,8 +15,8 @@ impl Sim {
     pub(super) fn into_plan(mut self) -> RolloutPlan {
         let still_running = self.active.is_some_and(|id| self.updaters[id].is_running());
         let outcome = self.classify(still_running);
-        if still_running {
-            self.warn_hang(outcome);
+        if outcome == Outcome::HangsForever {
+            self.warn_hang();
         }
         self.warn_undetectable_scenario();
         self.warn_outages();
@@ -136,7 +136,7 @@ impl Sim {
     }
 
     /// Explains what the updater waits for.
-    fn warn_hang(&mut self, outcome: Outcome) {
+    fn warn_hang(&mut self) {
         let Some(id) = self.active else { return };
         let mut blocked: Vec<String> = Vec::new();
         let mut since: Option<Millis> = None;
@@ -158,11 +158,6 @@ impl Sim {
             .status
             .as_ref()
             .map_or("none", |(state, _)| state.as_str());
-        let kind = if outcome == Outcome::HangsForever {
-            WarningKind::HangsForever
-        } else {
-            WarningKind::SimulationCut
-        };
         let mut message = format!(
             "the updater waits with no timeout: {}; UpdateStatus stays `{state}`",
             if blocked.is_empty() {
@@ -181,7 +176,7 @@ impl Sim {
             );
         }
         self.warnings.push(Warning {
-            kind,
+            kind: WarningKind::HangsForever,
             message,
             at_ms: since.or(Some(self.now)),
             until_ms: None,

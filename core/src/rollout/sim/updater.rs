@@ -705,7 +705,9 @@ impl Sim {
             dirty_slots: dirty,
         });
         // Go compares float32 values: `float32(failures)/float32(len(dirtySlots)) > ratio`.
-        if failures as f32 / dirty as f32 <= config.max_failure_ratio {
+        // Written as `>` so that a NaN ratio never triggers, as in Go.
+        let over_ratio = failures as f32 / dirty as f32 > config.max_failure_ratio;
+        if !over_ratio {
             return false;
         }
         let action = match config.failure_action {
