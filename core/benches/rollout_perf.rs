@@ -4,8 +4,7 @@
 //! Run in release mode and read the printed numbers:
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-rollout cargo test --release -p stackplan-core \
-//!     --bench rollout_perf -- --nocapture
+//! cargo test --release -p stackplan-core --bench rollout_perf -- --nocapture
 //! ```
 //!
 //! The tests assert what each run must produce, never how long it takes: timings vary by
