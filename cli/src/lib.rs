@@ -89,6 +89,36 @@ struct PlanArgs {
     /// Nodes in the Swarm (global services run one task per node)
     #[arg(long, value_name = "N", default_value_t = 1)]
     nodes: u32,
+    /// Time from placing a new task to its container starting (pull, create, start)
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    start_latency: String,
+    /// Time for an already prepared task to start (stop-first, delayed restarts)
+    #[arg(long, value_name = "DURATION", default_value = "200ms")]
+    ready_latency: String,
+    /// Time an application takes to exit after SIGTERM
+    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    sigterm_exit: String,
+    /// Duration of one healthcheck probe
+    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    probe_duration: String,
+}
+
+impl PlanArgs {
+    fn timing(&self) -> Result<stackplan_core::rollout::Timing, String> {
+        let ms = |flag: &str, text: &str| {
+            stackplan_core::loader::project::parse_compose_duration(text)
+                .ok()
+                .and_then(|ns| u64::try_from(ns / 1_000_000).ok())
+                .ok_or_else(|| format!("--{flag} {text}: not a duration (like 1s, 500ms)"))
+        };
+        Ok(stackplan_core::rollout::Timing {
+            start_new_ms: ms("start-latency", &self.start_latency)?,
+            start_ready_ms: ms("ready-latency", &self.ready_latency)?,
+            sigterm_exit_ms: ms("sigterm-exit", &self.sigterm_exit)?,
+            probe_ms: ms("probe-duration", &self.probe_duration)?,
+            ..stackplan_core::rollout::Timing::default()
+        })
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -356,6 +386,13 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
             }
         }
     }
+    let timing = match args.timing() {
+        Ok(t) => t,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "error: {message}");
+            return 2;
+        }
+    };
     let desired = match load_project(project, &project.files, io) {
         Ok(l) => l,
         Err(code) => return code,
@@ -373,7 +410,7 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
         services: args.services.clone(),
         engine_major_version: args.engine_version,
         nodes: args.nodes.max(1),
-        ..stackplan_core::plan::PlanOptions::default()
+        timing,
     };
     let plan = stackplan_core::plan::plan(current.as_ref(), &desired, &opts);
     let text = match args.format {

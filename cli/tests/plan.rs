@@ -191,3 +191,58 @@ fn first_deploy_creates_services() {
         assert!(service["simulations"].as_array().unwrap().is_empty());
     }
 }
+
+#[test]
+fn timing_comes_from_flags_and_x_stackplan() {
+    let dir = std::env::temp_dir().join(format!("stackplan-timing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = "services:\n  api:\n    image: a:1\n    deploy: {replicas: 2, update_config: {parallelism: 1, failure_action: rollback}}\n";
+    let slow = "services:\n  api:\n    image: a:2\n    x-stackplan: {timing: {start: 10s}}\n";
+    std::fs::write(dir.join("base.yml"), base).unwrap();
+    std::fs::write(dir.join("v2.yml"), "services:\n  api:\n    image: a:2\n").unwrap();
+    std::fs::write(dir.join("v2-slow.yml"), slow).unwrap();
+    let finished = |extra: &[&str], release: &str| {
+        let mut argv: Vec<String> = [
+            "stackplan",
+            "-f",
+            "base.yml",
+            "-f",
+            release,
+            "plan",
+            "--from-file",
+            "base.yml",
+            "--scenario",
+            "healthy",
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        argv.extend(extra.iter().map(|s| (*s).to_owned()));
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let mut io = stackplan::Io {
+            env: IndexMap::new(),
+            cwd: dir.to_string_lossy().into_owned(),
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+        };
+        assert_eq!(
+            stackplan::run(argv, &mut io),
+            0,
+            "{}",
+            String::from_utf8_lossy(&stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+        json["plan"]["services"][0]["simulations"][0]["finished_at_ms"]
+            .as_u64()
+            .unwrap()
+    };
+    let default = finished(&[], "v2.yml");
+    let slower_by_flag = finished(&["--start-latency", "10s"], "v2.yml");
+    let slower_by_extension = finished(&[], "v2-slow.yml");
+    assert!(slower_by_flag > default, "{slower_by_flag} <= {default}");
+    // `x-stackplan: {timing: {start: 10s}}` on the service means the same as the flag.
+    assert_eq!(slower_by_extension, slower_by_flag);
+}

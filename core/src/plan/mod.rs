@@ -170,6 +170,7 @@ fn plan_service(
                 Some(_) => "the healthcheck test comes from the image (no file sets `test`): the simulation assumes the image defines one".into(),
             });
     }
+    let timing = service_timing(desired, name, opts.timing, &mut warnings);
     let mut simulations = Vec::new();
     if action == Action::RollingUpdate
         && let (Some(f), Some(t)) = (&effective_from, &effective_to)
@@ -190,7 +191,7 @@ fn plan_service(
                 operation: rollout::Operation::Update,
                 scenario: *scenario,
                 from_behavior: Scenario::default(),
-                timing: opts.timing,
+                timing,
                 engine_major_version: opts.engine_major_version,
                 nodes: Some(opts.nodes),
                 task_spec_changed: true,
@@ -216,4 +217,48 @@ fn plan_service(
         warnings,
         simulations,
     }
+}
+
+/// Timing assumptions for one service: the global ones, overridden by
+/// `x-stackplan: {timing: {start: 1s, ready: 200ms, gossip: 2s, sigterm_exit: 100ms, probe: 100ms}}`.
+fn service_timing(
+    desired: &Loaded,
+    name: &str,
+    base: Timing,
+    warnings: &mut Vec<String>,
+) -> Timing {
+    let mut timing = base;
+    let Some(table) = desired
+        .service_extensions
+        .get(name)
+        .and_then(|x| x.get("x-stackplan"))
+        .and_then(|x| x.get("timing"))
+        .and_then(Node::as_map)
+    else {
+        return timing;
+    };
+    for (key, value) in table {
+        let ms = value
+            .as_str()
+            .and_then(|t| crate::loader::project::parse_compose_duration(t).ok())
+            .and_then(|ns| u64::try_from(ns / 1_000_000).ok());
+        let Some(ms) = ms else {
+            warnings.push(format!(
+                "x-stackplan.timing.{}: not a duration, ignored",
+                key.name
+            ));
+            continue;
+        };
+        match key.name.as_str() {
+            "start" => timing.start_new_ms = ms,
+            "ready" => timing.start_ready_ms = ms,
+            "gossip" => timing.gossip_delay_ms = ms,
+            "sigterm_exit" => timing.sigterm_exit_ms = ms,
+            "probe" => timing.probe_ms = ms,
+            other => warnings.push(format!(
+                "x-stackplan.timing.{other}: unknown (start, ready, gossip, sigterm_exit, probe), ignored"
+            )),
+        }
+    }
+    timing
 }
