@@ -413,18 +413,18 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
         timing,
     };
     let plan = stackplan_core::plan::plan(current.as_ref(), &desired, &opts);
+    let changes = plan.changes;
     let text = match args.format {
         PlanFormat::Human => stackplan_core::plan::render::human(&plan),
         PlanFormat::Markdown => stackplan_core::plan::render::markdown(&plan),
         PlanFormat::Svg => stackplan_core::plan::svg::svg(&plan),
         PlanFormat::Json => {
-            let inputs = input_hashes(&desired, current.as_ref());
-            let document = serde_json::json!({
-                "stackplan_version": env!("CARGO_PKG_VERSION"),
-                "core_sha256": core_fingerprint(),
-                "inputs": inputs,
-                "plan": plan,
-            });
+            let document = stackplan_core::plan::PlanFile {
+                stackplan_version: env!("CARGO_PKG_VERSION").to_owned(),
+                core_sha256: core_fingerprint(),
+                inputs: input_hashes(&desired, current.as_ref()),
+                plan,
+            };
             serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
         }
     };
@@ -432,7 +432,7 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
     if status != 0 {
         return status;
     }
-    if args.detailed_exitcode && plan.changes {
+    if args.detailed_exitcode && changes {
         2
     } else {
         0
@@ -440,23 +440,25 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
 }
 
 /// sha256 of every file a plan was made from, so a host can refuse a stale plan.
-fn input_hashes(desired: &Loaded, current: Option<&Loaded>) -> serde_json::Value {
+fn input_hashes(
+    desired: &Loaded,
+    current: Option<&Loaded>,
+) -> Vec<stackplan_core::plan::InputFile> {
     use sha2::{Digest, Sha256};
     let mut entries = Vec::new();
     for (role, loaded) in [("desired", Some(desired)), ("current", current)] {
         let Some(loaded) = loaded else { continue };
         for id in 0..loaded.sources.len() {
             if let Some(file) = loaded.sources.get(id as u32) {
-                let digest = Sha256::digest(file.text.as_bytes());
-                entries.push(serde_json::json!({
-                    "role": role,
-                    "path": file.path,
-                    "sha256": format!("{digest:x}"),
-                }));
+                entries.push(stackplan_core::plan::InputFile {
+                    role: role.to_owned(),
+                    path: file.path.clone(),
+                    sha256: format!("{:x}", Sha256::digest(file.text.as_bytes())),
+                });
             }
         }
     }
-    serde_json::Value::Array(entries)
+    entries
 }
 
 /// A fingerprint of the planner: the sha256 of this binary's version and build of the core.

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 /// Where an effective value comes from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// Written in a Compose file.
@@ -28,6 +29,7 @@ pub enum Source {
 
 /// One field of the effective spec.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveField {
     /// Dotted name, as in Compose: `update_config.parallelism`.
     pub field: String,
@@ -38,6 +40,7 @@ pub struct EffectiveField {
 
 /// A service as Swarm will run it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveService {
     pub name: String,
     /// The simulator's input.

@@ -41,8 +41,32 @@ impl Default for PlanOptions {
     }
 }
 
+/// A plan as `plan --format json` writes it: the plan with what it was made from, so a host
+/// can refuse a stale or tampered plan.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PlanFile {
+    pub stackplan_version: String,
+    /// sha256 of the core's name and version.
+    pub core_sha256: String,
+    pub inputs: Vec<InputFile>,
+    pub plan: Plan,
+}
+
+/// One file a plan was made from.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct InputFile {
+    /// `desired` (the `-f` set) or `current` (the `--from-file` set).
+    pub role: String,
+    pub path: String,
+    /// sha256 of the file's decoded text.
+    pub sha256: String,
+}
+
 /// The plan of a whole stack.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     /// Whether the deploy changes anything (drives `--detailed-exitcode`).
     pub changes: bool,
@@ -51,6 +75,7 @@ pub struct Plan {
 
 /// The plan of one service.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServicePlan {
     pub name: String,
     pub action: Action,
@@ -64,6 +89,7 @@ pub struct ServicePlan {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Simulation {
     pub scenario: String,
     #[serde(flatten)]
@@ -71,6 +97,7 @@ pub struct Simulation {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum SimulationResult {
     Plan(Box<RolloutPlan>),

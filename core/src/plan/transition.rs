@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// How a deploy changes one service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// New service: tasks are created, nothing is rolled.
@@ -23,6 +24,7 @@ pub enum Action {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ChangeKind {
     #[serde(rename = "+")]
     Added,
@@ -34,6 +36,7 @@ pub enum ChangeKind {
 
 /// One changed leaf of the service model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldChange {
     pub kind: ChangeKind,
     /// `deploy.update_config.order`, `environment.FOO`, `ports[0].published`.

@@ -75,6 +75,7 @@ impl Serialize for TaskLabel {
 
 /// The result of [`simulate`](super::simulate).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RolloutPlan {
     /// What the rollout amounts to (see [`Outcome`]).
     pub outcome: Outcome,
@@ -129,6 +130,7 @@ pub struct RolloutPlan {
 /// [`Unfinished`](Outcome::Unfinished)); a rollback that paused; a rollback that completed
 /// (even if a later pass then wrote `completed`); otherwise the last UpdateStatus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// No task was dirty: nothing was replaced and no UpdateStatus was written.
@@ -153,6 +155,7 @@ pub enum Outcome {
 
 /// One of the two specs of the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SpecSide {
     /// The spec running before.
@@ -163,6 +166,7 @@ pub enum SpecSide {
 
 /// Swarm's UpdateStatus states, with the API's names (moby/moby `api/types/swarm/service.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateState {
     /// `updating`
@@ -195,6 +199,7 @@ impl UpdateState {
 
 /// One UpdateStatus write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusChange {
     /// When it was written.
     pub at_ms: Millis,
@@ -206,6 +211,7 @@ pub struct StatusChange {
 
 /// A sample of capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CapacityPoint {
     /// Instant.
     pub at_ms: Millis,
@@ -217,6 +223,7 @@ pub struct CapacityPoint {
 
 /// One step of the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineEvent {
     /// Instant.
     pub at_ms: Millis,
@@ -227,6 +234,7 @@ pub struct TimelineEvent {
 
 /// Who created a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Creator {
     /// Existed before the simulation.
@@ -241,6 +249,7 @@ pub enum Creator {
 
 /// Who told a task to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StopCause {
     /// An updater worker (stop-first before the new task, start-first after it).
@@ -251,6 +260,7 @@ pub enum StopCause {
 
 /// The kind of an updater pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PassKind {
     /// The update itself.
@@ -263,6 +273,7 @@ pub enum PassKind {
 
 /// The observed end state of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndState {
     /// Stopped because its desired state was SHUTDOWN.
@@ -275,6 +286,7 @@ pub enum EndState {
 
 /// What the updater did about a counted failure above the ratio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionTaken {
     /// `paused` (or `rollback_paused` during a rollback).
@@ -288,6 +300,7 @@ pub enum ActionTaken {
 
 /// Timeline steps. Serialized with a `kind` tag in snake_case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// UpdateStatus written.
@@ -434,6 +447,7 @@ pub enum EventKind {
 
 /// Summary of one task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskSummary {
     /// Label.
     pub task: TaskLabel,
@@ -461,6 +475,7 @@ pub struct TaskSummary {
 
 /// The failure that made the updater act.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Detection {
     /// When the updater evaluated it and acted.
     pub at_ms: Millis,
@@ -478,6 +493,7 @@ pub struct Detection {
 
 /// A rollback.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RollbackSummary {
     /// When it started.
     pub started_at_ms: Millis,
@@ -495,6 +511,7 @@ pub struct RollbackSummary {
 
 /// One updater pass.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PassSummary {
     /// Pass number (1-based).
     pub pass: u32,
@@ -514,6 +531,7 @@ pub struct PassSummary {
 
 /// A problem worth showing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// Machine-readable kind.
     pub kind: WarningKind,
@@ -527,6 +545,7 @@ pub struct Warning {
 
 /// Warning kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// The update waits forever.
@@ -551,6 +570,7 @@ pub enum WarningKind {
 
 /// A nondeterministic point of Swarm and the outcome the simulator chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Note {
     /// Machine-readable kind.
     pub kind: NoteKind,
@@ -562,6 +582,7 @@ pub struct Note {
 
 /// Note kinds (§7 "Nondeterminism to surface").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {
     /// Swarm hands dirty slots out in random order; the simulator uses ascending slots.
@@ -577,4 +598,15 @@ pub enum NoteKind {
     LaterPassRace,
     /// Several failures were evaluated at one instant; which one is named is arbitrary.
     SimultaneousFailures,
+}
+
+/// A task label is serialized as a plain string.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for TaskLabel {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TaskLabel".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "description": "O1 (old task), N1 (new), R1.2 (restart replacement), RB1 (rollback), L1 (later pass), S1 (scale-up)" })
+    }
 }

@@ -34,6 +34,7 @@ pub const OLD_TASK_TIMEOUT_MS: Millis = 60_000;
 /// Everything [`simulate`](super::simulate) needs: the spec running now, the spec being
 /// rolled out, what the application does, and timing assumptions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RolloutRequest {
     /// The spec the service's tasks run now (Swarm's current `Spec`).
@@ -100,6 +101,7 @@ fn default_true() -> bool {
 
 /// What starts the rollout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     /// `UpdateService` with a new spec: PreviousSpec = `from`, UpdateStatus reset; the
@@ -114,6 +116,7 @@ pub enum Operation {
 
 /// The rollout-relevant part of one Swarm service spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     /// Replicated with a replica count, or global on a number of nodes.
@@ -168,6 +171,7 @@ impl Default for ServiceSpec {
 
 /// Replicated or global.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ServiceMode {
     /// `replicas` tasks in slots 1..=replicas.
@@ -210,6 +214,7 @@ impl ServiceMode {
 /// written by the Docker CLI or `docker stack deploy`: parallelism 1, everything else zero
 /// or unset. Write `"parallelism": 0` to get swarmkit's "all dirty slots at once".
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateConfig {
     /// Number of workers; 0 means one per dirty slot (moby/swarmkit `Updater.Run`).
@@ -253,6 +258,7 @@ impl Default for UpdateConfig {
 
 /// `failure_action`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureAction {
     /// Stop handing out slots and write `paused`.
@@ -266,6 +272,7 @@ pub enum FailureAction {
 
 /// `order`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum UpdateOrder {
     /// Stop the old task, wait (at most 60 s) for it to exit, then start the new one.
@@ -279,6 +286,7 @@ pub enum UpdateOrder {
 /// engine defaults (moby/moby `daemon/health.go`): interval 30 s, timeout 30 s, retries 3,
 /// start_period 0, start_interval 5 s (Engine ≥ 27) or `interval` (older engines).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Healthcheck {
     /// `present` (a CMD or CMD-SHELL test) or `none` (`test: ["NONE"]`, disabled).
@@ -304,6 +312,7 @@ pub struct Healthcheck {
 
 /// Whether the healthcheck has a test.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HealthTest {
     /// A probe command is configured.
@@ -315,6 +324,7 @@ pub enum HealthTest {
 
 /// `Task.Restart`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RestartPolicy {
     /// When a task that ended is replaced.
@@ -333,6 +343,7 @@ pub struct RestartPolicy {
 
 /// `restart_policy.condition`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RestartCondition {
     /// Replace every task that ends.
@@ -346,6 +357,7 @@ pub enum RestartCondition {
 
 /// An `UpdateConfig` with swarmkit's defaults applied, as `Updater.Run` uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveUpdateConfig {
     /// Literal parallelism (0 = one worker per dirty slot).
     pub parallelism: u64,

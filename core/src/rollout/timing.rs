@@ -11,6 +11,7 @@ use super::spec::Millis;
 
 /// Latencies of the cluster and the application, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Timing {
     /// `S_new`: from a task being placed with desired RUNNING to its container starting
