@@ -112,11 +112,23 @@ pub fn human(plan: &Plan) -> String {
             "{:<width$}  {:<16}  {}",
             service.name,
             action_word(service.action),
-            first.unwrap_or_else(|| format!("{} field(s) changed", service.changes.len()))
+            first.unwrap_or_else(|| match service.action {
+                Action::Create => "new service: tasks are created, nothing is rolled".to_owned(),
+                Action::Remove => "only removed by `docker stack deploy --prune`".to_owned(),
+                Action::Unchanged => "no change (the spec is sent again)".to_owned(),
+                _ => format!(
+                    "{} field(s) changed, no task replaced",
+                    service.changes.len()
+                ),
+            })
         );
     }
     for service in &plan.services {
-        if service.action == Action::Unchanged && service.warnings.len() <= 1 {
+        let nothing_to_add = service.changes.is_empty() && service.simulations.is_empty();
+        if matches!(service.action, Action::Unchanged | Action::Create)
+            && nothing_to_add
+            && service.warnings.len() <= 1
+        {
             continue;
         }
         let _ = writeln!(out, "\n{} ({})", service.name, action_word(service.action));
