@@ -1,0 +1,592 @@
+//! What rules see: the merged project, its services with the effective Swarm settings
+//! (defaults applied as `docker stack deploy` and swarmkit apply them), and the files.
+//!
+//! The printed project drops zero values (`monitor: 0s`, Go's `omitempty`) and resolved keys
+//! (`extends`); [`LintContext::raw_last`] looks those up in the files as written, parsed
+//! again on first use only.
+
+use super::{LintOptions, Target};
+use crate::loader::Loaded;
+use crate::loader::project::parse_compose_duration;
+use crate::source::SourceSet;
+use crate::tree::{FileId, Key, Node, Origin, Value};
+use crate::yaml::{self, Limits};
+use std::cell::OnceCell;
+use std::collections::HashSet;
+
+/// One second in nanoseconds, the unit of every duration here.
+pub const SECOND: i64 = 1_000_000_000;
+/// swarmkit's default update/rollback `Monitor` (moby/swarmkit `api/defaults/service.go`).
+pub const DEFAULT_MONITOR: i64 = 5 * SECOND;
+/// The engine's default container stop timeout when `stop_grace_period` is unset.
+pub const DEFAULT_STOP_GRACE: i64 = 10 * SECOND;
+/// How long stop-first waits for the old task to exit (moby/swarmkit
+/// `manager/orchestrator/restart/restart.go`, `defaultOldTaskTimeout`).
+pub const OLD_TASK_TIMEOUT: i64 = 60 * SECOND;
+/// The sleep before a networked task is stopped (moby/moby
+/// `daemon/cluster/executor/container/controller.go`, `defaultGossipConvergeDelay`).
+pub const GOSSIP_DELAY: i64 = 2 * SECOND;
+/// Engine healthcheck defaults (moby/moby `daemon/health.go`).
+pub const DEFAULT_HEALTH_INTERVAL: i64 = 30 * SECOND;
+pub const DEFAULT_HEALTH_TIMEOUT: i64 = 30 * SECOND;
+pub const DEFAULT_HEALTH_RETRIES: i64 = 3;
+pub const DEFAULT_START_INTERVAL: i64 = 5 * SECOND;
+
+/// Everything a rule's `check` function gets.
+pub struct LintContext<'a> {
+    pub loaded: &'a Loaded,
+    pub options: &'a LintOptions,
+    /// The target actually linted for (the option, or the one detected).
+    pub target: Target,
+    services: Vec<Service<'a>>,
+    raw: OnceCell<Vec<Vec<Node>>>,
+    keys: OnceCell<HashSet<&'a str>>,
+}
+
+impl<'a> LintContext<'a> {
+    pub fn new(loaded: &'a Loaded, options: &'a LintOptions, target: Target) -> Self {
+        let mut services = Vec::new();
+        if let Some(map) = loaded.project.get("services").and_then(Node::as_map) {
+            for (key, node) in map {
+                if node.as_map().is_some() {
+                    services.push(Service {
+                        name: &key.name,
+                        node,
+                    });
+                }
+            }
+        }
+        LintContext {
+            loaded,
+            options,
+            target,
+            services,
+            raw: OnceCell::new(),
+            keys: OnceCell::new(),
+        }
+    }
+
+    pub fn services(&self) -> &[Service<'a>] {
+        &self.services
+    }
+
+    pub fn sources(&self) -> &'a SourceSet {
+        &self.loaded.sources
+    }
+
+    /// The number of Swarm nodes assumed (option `nodes`, at least 1).
+    pub fn nodes(&self) -> u64 {
+        u64::from(self.options.nodes.max(1))
+    }
+
+    pub fn engine_at_least(&self, major: u32, minor: u32) -> bool {
+        self.options.engine_version >= (major, minor)
+    }
+
+    /// Each file's documents as written (before interpolation and merging), by file id.
+    fn raw(&self) -> &Vec<Vec<Node>> {
+        self.raw.get_or_init(|| {
+            let sources = &self.loaded.sources;
+            (0..sources.len())
+                .map(|i| {
+                    let id = i as FileId;
+                    let Some(file) = sources.get(id) else {
+                        return Vec::new();
+                    };
+                    let limits = Limits {
+                        max_file_bytes: usize::MAX,
+                        ..Limits::default()
+                    };
+                    yaml::parse(&file.text, id, &limits).unwrap_or_default()
+                })
+                .collect()
+        })
+    }
+
+    /// Whether any file may contain the mapping key `key`: a quick scan of the texts for
+    /// `key:` written as a key (after indentation, `- `, `{` or `,`). Rules call it before
+    /// [`LintContext::raw_last`] so that files are parsed again only when it can matter.
+    pub fn text_has_key(&self, key: &str) -> bool {
+        self.keys
+            .get_or_init(|| {
+                let mut keys = HashSet::new();
+                for i in 0..self.loaded.sources.len() {
+                    if let Some(file) = self.loaded.sources.get(i as FileId) {
+                        for line in file.text.lines() {
+                            collect_keys(line, &mut keys);
+                        }
+                    }
+                }
+                keys
+            })
+            .contains(key)
+    }
+
+    /// The values written for `key` on lines of the files (`key: VALUE`, without quotes and
+    /// comments), for a cheap look before parsing the files again.
+    pub fn text_values(&self, key: &str) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        for i in 0..self.loaded.sources.len() {
+            let Some(file) = self.loaded.sources.get(i as FileId) else {
+                continue;
+            };
+            for line in file.text.lines() {
+                let mut rest = line;
+                while let Some(at) = rest.find(key) {
+                    let before = rest[..at].chars().next_back();
+                    let after = rest[at + key.len()..].trim_start_matches(['"', '\'', ' ']);
+                    rest = &rest[at + key.len()..];
+                    if before
+                        .is_some_and(|c| !matches!(c, ' ' | '\t' | '{' | ',' | '"' | '\'' | '-'))
+                    {
+                        continue;
+                    }
+                    let Some(value) = after.strip_prefix(':') else {
+                        continue;
+                    };
+                    let value = value.split(['#', ',', '}']).next().unwrap_or_default();
+                    out.push(value.trim().trim_matches(['"', '\'']));
+                }
+            }
+        }
+        out
+    }
+
+    /// The documents of every file as written, indexed by [`FileId`].
+    pub fn raw_files(&self) -> &[Vec<Node>] {
+        self.raw()
+    }
+
+    fn raw_service_entries(&self, service: &str) -> Vec<(&Key, &Node)> {
+        let mut out = Vec::new();
+        for docs in self.raw() {
+            for doc in docs {
+                if let Some(entry) = doc
+                    .get("services")
+                    .and_then(Node::as_map)
+                    .and_then(|m| m.get_key_value(service))
+                {
+                    out.push(entry);
+                }
+            }
+        }
+        out
+    }
+
+    /// The `services.NAME` key as written in the first file that declares the service.
+    pub fn raw_service_key(&self, service: &str) -> Option<Origin> {
+        self.raw_service_entries(service)
+            .first()
+            .map(|(k, _)| k.origin)
+    }
+
+    /// `services.NAME.PATH` as written in the last file that sets it (which is the value
+    /// the merge kept for a scalar), with its key.
+    pub fn raw_last(&self, service: &str, path: &[&str]) -> Option<(&Key, &Node)> {
+        if !path.last().is_some_and(|k| self.text_has_key(k)) {
+            return None;
+        }
+        self.raw_service_entries(service)
+            .into_iter()
+            .rev()
+            .find_map(|(_, node)| entry_at(node, path))
+    }
+
+    /// Every `services.NAME.PATH` as written, in file order.
+    pub fn raw_all(&self, service: &str, path: &[&str]) -> Vec<(&Key, &Node)> {
+        if !path.last().is_some_and(|k| self.text_has_key(k)) {
+            return Vec::new();
+        }
+        self.raw_service_entries(service)
+            .into_iter()
+            .filter_map(|(_, node)| entry_at(node, path))
+            .collect()
+    }
+
+    /// Where to point for something about the whole service: its key in the first file
+    /// that declares it.
+    pub fn anchor(&self, service: &Service<'_>) -> Option<Origin> {
+        self.raw_service_key(service.name)
+            .or(Some(service.node.origin))
+            .filter(|o| !o.is_synthetic())
+    }
+
+    /// For a key that is missing: the origin of the deepest key of `path` that exists, and
+    /// that key's dotted path (`services.web.deploy`), falling back to the service key.
+    pub fn nearest(&self, service: &Service<'_>, path: &[&str]) -> (Option<Origin>, String) {
+        let mut node = service.node;
+        let mut found: Option<(Origin, usize)> = None;
+        for (i, segment) in path.iter().enumerate() {
+            match node.as_map().and_then(|m| m.get_key_value(*segment)) {
+                Some((key, value)) if !key.origin.is_synthetic() => {
+                    found = Some((key.origin, i + 1));
+                    node = value;
+                }
+                Some((_, value)) => node = value,
+                None => break,
+            }
+        }
+        match found {
+            Some((origin, depth)) => (
+                Some(origin),
+                format!("services.{}.{}", service.name, path[..depth].join(".")),
+            ),
+            None => (self.anchor(service), format!("services.{}", service.name)),
+        }
+    }
+}
+
+/// The plain-scalar mapping keys on one line of YAML: at the start (after indentation and
+/// `- `) and after `{` or `,`. Quoted keys are included without their quotes.
+fn collect_keys<'t>(line: &'t str, keys: &mut HashSet<&'t str>) {
+    let mut rest = line;
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t', '-', '{', ',', '[']);
+        let trimmed = trimmed.trim_start_matches(['"', '\'']);
+        let end = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .unwrap_or(trimmed.len());
+        let after = trimmed[end..].trim_start_matches(['"', '\'', ' ']);
+        if end > 0 && after.starts_with(':') {
+            keys.insert(&trimmed[..end]);
+        }
+        match rest.find(['{', ',']) {
+            Some(i) => rest = &rest[i + 1..],
+            None => break,
+        }
+    }
+}
+
+/// `node.PATH` as a key and value.
+pub fn entry_at<'n>(node: &'n Node, path: &[&str]) -> Option<(&'n Key, &'n Node)> {
+    let (last, parents) = path.split_last()?;
+    let mut node = node;
+    for segment in parents {
+        node = node.get(segment)?;
+    }
+    node.as_map()?.get_key_value(*last)
+}
+
+/// A duration as the printed project spells it (`1m30s`), in nanoseconds.
+pub fn duration(node: &Node) -> Option<i64> {
+    node.as_str().and_then(|s| parse_compose_duration(s).ok())
+}
+
+/// Nanoseconds as a short human duration: `90s` → `1m30s`, `500ms`, `0s`.
+pub fn fmt_duration(nanos: i64) -> String {
+    crate::units::format_duration(nanos)
+}
+
+/// An integer value (the printed project types counts as integers).
+pub fn int(node: &Node) -> Option<i64> {
+    match node.value {
+        Value::Int(i) => Some(i),
+        Value::Float(f) if f.fract() == 0.0 => Some(f as i64),
+        Value::Str(ref s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A number value.
+pub fn float(node: &Node) -> Option<f64> {
+    match node.value {
+        Value::Int(i) => Some(i as f64),
+        Value::Float(f) => Some(f),
+        Value::Str(ref s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The origin of a value, unless it is synthetic.
+pub fn at(node: &Node) -> Option<Origin> {
+    Some(node.origin).filter(|o| !o.is_synthetic())
+}
+
+/// The origin of a key, unless it is synthetic.
+pub fn key_at(key: &Key) -> Option<Origin> {
+    Some(key.origin).filter(|o| !o.is_synthetic())
+}
+
+/// A key and its value together: the span from the key to the end of a scalar value (for a
+/// mapping or sequence value, the key alone).
+pub fn entry_span(key: &Key, value: &Node) -> Option<Origin> {
+    let k = key_at(key)?;
+    match (&value.value, at(value)) {
+        (Value::Map(_) | Value::Seq(_), _) | (_, None) => Some(k),
+        (_, Some(v)) if v.file == k.file && (v.end_line, v.end_column) >= (k.line, k.column) => {
+            Some(Origin {
+                end_line: v.end_line,
+                end_column: v.end_column,
+                ..k
+            })
+        }
+        _ => Some(k),
+    }
+}
+
+/// The service's deployment mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Replicated,
+    Global,
+    ReplicatedJob,
+    GlobalJob,
+    /// A value `docker stack deploy` rejects.
+    Unknown,
+}
+
+/// Which of the two rolling-update blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateKind {
+    Update,
+    Rollback,
+}
+
+impl UpdateKind {
+    pub const BOTH: [UpdateKind; 2] = [UpdateKind::Update, UpdateKind::Rollback];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            UpdateKind::Update => "update_config",
+            UpdateKind::Rollback => "rollback_config",
+        }
+    }
+
+    /// "update" or "rollback", for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            UpdateKind::Update => "update",
+            UpdateKind::Rollback => "rollback",
+        }
+    }
+}
+
+/// One service of the merged project.
+#[derive(Clone, Copy)]
+pub struct Service<'a> {
+    pub name: &'a str,
+    pub node: &'a Node,
+}
+
+impl<'a> Service<'a> {
+    /// `services.NAME.PATH`.
+    pub fn get(&self, path: &[&str]) -> Option<&'a Node> {
+        self.entry(path).map(|(_, v)| v)
+    }
+
+    /// `services.NAME.PATH` with its key.
+    pub fn entry(&self, path: &[&str]) -> Option<(&'a Key, &'a Node)> {
+        entry_at(self.node, path)
+    }
+
+    /// Whether the service has a `deploy` key.
+    pub fn has_deploy(&self) -> bool {
+        self.get(&["deploy"]).is_some()
+    }
+
+    pub fn mode_value(&self) -> Option<(&'a Key, &'a Node)> {
+        self.entry(&["deploy", "mode"])
+            .filter(|(_, v)| v.as_str().is_some_and(|s| !s.is_empty()))
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self.mode_value().and_then(|(_, v)| v.as_str()) {
+            None | Some("replicated") => Mode::Replicated,
+            Some("global") => Mode::Global,
+            Some("replicated-job") => Mode::ReplicatedJob,
+            Some("global-job") => Mode::GlobalJob,
+            Some(_) => Mode::Unknown,
+        }
+    }
+
+    /// Whether the service is a long-running service that rolling updates apply to.
+    pub fn is_rolling(&self) -> bool {
+        matches!(self.mode(), Mode::Replicated | Mode::Global)
+    }
+
+    /// `deploy.replicas` (or `scale`) with its node; `None` when unset (1 replica).
+    pub fn replicas_value(&self) -> Option<(i64, &'a Node)> {
+        self.get(&["deploy", "replicas"])
+            .or_else(|| self.get(&["scale"]))
+            .and_then(|n| int(n).map(|i| (i, n)))
+    }
+
+    /// How many tasks the service runs: its replicas, or one per node for a global service.
+    pub fn task_count(&self, nodes: u64) -> u64 {
+        match self.mode() {
+            Mode::Global | Mode::GlobalJob => nodes,
+            _ => self
+                .replicas_value()
+                .map_or(1, |(r, _)| u64::try_from(r).unwrap_or(0)),
+        }
+    }
+
+    pub fn update(&self, kind: UpdateKind) -> UpdateConfig<'a> {
+        UpdateConfig {
+            kind,
+            entry: self.entry(&["deploy", kind.key()]),
+        }
+    }
+
+    pub fn health(&self) -> Health<'a> {
+        Health {
+            entry: self.entry(&["healthcheck"]),
+        }
+    }
+
+    /// Published ports in host mode.
+    pub fn host_ports(&self) -> Vec<&'a Node> {
+        self.get(&["ports"])
+            .and_then(Node::as_seq)
+            .map(|ports| {
+                ports
+                    .iter()
+                    .filter(|p| {
+                        p.get("mode").and_then(Node::as_str) == Some("host")
+                            && p.get("published")
+                                .and_then(Node::scalar_to_string)
+                                .is_some_and(|s| !s.is_empty() && s != "0")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// `stop_grace_period` in nanoseconds, with its node.
+    pub fn stop_grace(&self) -> Option<(i64, &'a Node)> {
+        self.get(&["stop_grace_period"])
+            .and_then(|n| duration(n).map(|d| (d, n)))
+    }
+}
+
+/// `deploy.update_config` or `deploy.rollback_config`, with the values `docker stack
+/// deploy` and swarmkit use when a field (or the whole block) is missing (semantics §1.1,
+/// §1.4: docker/cli `convertUpdateConfig`, moby/moby `updateConfigToGRPC`).
+#[derive(Clone, Copy)]
+pub struct UpdateConfig<'a> {
+    pub kind: UpdateKind,
+    /// The block's key and value, when the files set it.
+    pub entry: Option<(&'a Key, &'a Node)>,
+}
+
+impl<'a> UpdateConfig<'a> {
+    pub fn present(&self) -> bool {
+        self.entry.is_some()
+    }
+
+    pub fn key_origin(&self) -> Option<Origin> {
+        self.entry.and_then(|(k, _)| key_at(k))
+    }
+
+    pub fn field(&self, name: &str) -> Option<(&'a Key, &'a Node)> {
+        self.entry
+            .and_then(|(_, v)| v.as_map())
+            .and_then(|m| m.get_key_value(name))
+    }
+
+    /// Parallelism: 1 when unset or when the block is absent; 0 means all at once.
+    pub fn parallelism(&self) -> u64 {
+        self.field("parallelism")
+            .and_then(|(_, v)| int(v))
+            .map_or(1, |p| u64::try_from(p).unwrap_or(0))
+    }
+
+    /// `stop-first` unless `order: start-first`.
+    pub fn start_first(&self) -> bool {
+        self.field("order").and_then(|(_, v)| v.as_str()) == Some("start-first")
+    }
+
+    /// The failure action as written, `pause` when unset.
+    pub fn failure_action(&self) -> &'a str {
+        self.field("failure_action")
+            .and_then(|(_, v)| v.as_str())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("pause")
+    }
+
+    /// The monitor period as written (the printed project drops `0s`).
+    pub fn monitor_written(&self) -> Option<i64> {
+        self.field("monitor").and_then(|(_, v)| duration(v))
+    }
+
+    /// The monitor period Swarm uses: 5 s when unset or zero.
+    pub fn monitor(&self) -> i64 {
+        self.monitor_written()
+            .filter(|m| *m != 0)
+            .unwrap_or(DEFAULT_MONITOR)
+    }
+
+    pub fn delay(&self) -> i64 {
+        self.field("delay")
+            .and_then(|(_, v)| duration(v))
+            .unwrap_or(0)
+    }
+}
+
+/// The service's `healthcheck`. Missing durations fall back to the image's values and then
+/// to the engine defaults (moby/moby `daemon/health.go`).
+#[derive(Clone, Copy)]
+pub struct Health<'a> {
+    pub entry: Option<(&'a Key, &'a Node)>,
+}
+
+impl<'a> Health<'a> {
+    pub fn present(&self) -> bool {
+        self.entry.is_some()
+    }
+
+    pub fn key_origin(&self) -> Option<Origin> {
+        self.entry.and_then(|(k, _)| key_at(k))
+    }
+
+    pub fn field(&self, name: &str) -> Option<(&'a Key, &'a Node)> {
+        self.entry
+            .and_then(|(_, v)| v.as_map())
+            .and_then(|m| m.get_key_value(name))
+    }
+
+    /// The key/value that disables the healthcheck (`disable: true` or `test: [NONE]`).
+    pub fn disabled_by(&self) -> Option<(&'a Key, &'a Node)> {
+        if let Some((k, v)) = self.field("disable")
+            && v.value == Value::Bool(true)
+        {
+            return Some((k, v));
+        }
+        let (k, test) = self.field("test")?;
+        let first = test.as_seq()?.first()?;
+        (first.as_str() == Some("NONE")).then_some((k, test))
+    }
+
+    /// Whether the files define a healthcheck that runs (a missing `test` inherits the
+    /// image's).
+    pub fn active(&self) -> bool {
+        self.present() && self.disabled_by().is_none()
+    }
+
+    pub fn duration(&self, name: &str) -> Option<(i64, &'a Key, &'a Node)> {
+        self.field(name)
+            .and_then(|(k, v)| duration(v).map(|d| (d, k, v)))
+    }
+
+    pub fn interval(&self) -> i64 {
+        self.duration("interval")
+            .map(|(d, _, _)| d)
+            .filter(|d| *d != 0)
+            .unwrap_or(DEFAULT_HEALTH_INTERVAL)
+    }
+
+    pub fn timeout(&self) -> i64 {
+        self.duration("timeout")
+            .map(|(d, _, _)| d)
+            .filter(|d| *d != 0)
+            .unwrap_or(DEFAULT_HEALTH_TIMEOUT)
+    }
+
+    /// Retries Swarm uses: 0 or unset means 3.
+    pub fn retries(&self) -> i64 {
+        self.field("retries")
+            .and_then(|(_, v)| int(v))
+            .filter(|r| *r > 0)
+            .unwrap_or(DEFAULT_HEALTH_RETRIES)
+    }
+}

@@ -1,0 +1,438 @@
+//! The four output formats: human (exact text), JSON (validated against its published
+//! schema), SARIF (validated against the SARIF 2.1.0 schema) and GitHub workflow commands
+//! (escaping).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "lint_support.rs"]
+mod support;
+
+use serde_json::Value;
+use stackplan_core::lint::render::{github, human, json, sarif};
+use stackplan_core::lint::{Diagnostic, LintOptions, RULES, Severity};
+use support::*;
+
+const BASE: &str = "services:
+  web:
+    image: example/web:1.0
+    ports:
+      - target: 80
+        published: 80
+        mode: host
+    deploy:
+      mode: global
+      resources:
+        limits: {memory: 64M}
+";
+const UPDATE: &str = "services:
+  web:
+    deploy:
+      update_config:
+        order: start-first
+        failure_action: pause
+";
+
+/// The two files, without the (correct) `update-without-healthcheck` finding.
+fn sample() -> (stackplan_core::loader::Loaded, Vec<Diagnostic>) {
+    let opts = LintOptions {
+        disabled: vec!["update-without-healthcheck".into()],
+        ..swarm()
+    };
+    lint_with(&[("compose.yml", BASE), ("update.yml", UPDATE)], &opts)
+}
+
+#[test]
+fn lint_human_is_rustc_style() {
+    let (l, d) = sample();
+    let text = human::render(
+        &d,
+        &l.sources,
+        human::HumanOptions {
+            color: false,
+            summary: true,
+        },
+    );
+    let expected = "\
+error[SP101]: `order: start-first` with host-mode port 80: on a global service the new task is pinned to the old task's node, so the new task stays Pending (`host-mode port already in use`) while the old one keeps the port, and the update hangs in `updating` forever
+ --> update.yml:5:16
+  |
+5 |         order: start-first
+  |                ^^^^^^^^^^^
+ ::: compose.yml:7:15
+  |
+7 |         mode: host
+  |               ---- port 80 is published in host mode here
+  |
+  = help: stop-first frees the port before the new task starts; a hung update recovers with `docker service update --update-order stop-first SERVICE`
+  = fix: use `order: stop-first`
+
+1 error, 0 warnings, 0 infos
+";
+    assert_eq!(text, expected, "\n{text}");
+    let colored = human::render(
+        &d,
+        &l.sources,
+        human::HumanOptions {
+            color: true,
+            summary: false,
+        },
+    );
+    assert!(
+        colored.contains("\x1b[1;31merror[SP101]\x1b[0m"),
+        "{colored}"
+    );
+}
+
+#[test]
+fn lint_human_without_location() {
+    let opts = LintOptions {
+        disabled: vec!["no-such".into()],
+        ..swarm()
+    };
+    let (l, d) = lint_with(&[("compose.yml", BASE)], &opts);
+    let text = human::render(&d, &l.sources, human::HumanOptions::default());
+    assert_eq!(
+        text,
+        "error[SP000]: unknown rule `no-such` in lint options\n  = help: `stackplan lint --list-rules` lists the rule ids and names\n\n"
+    );
+}
+
+// ------------------------------------------------------------------ JSON Schema checking
+
+/// A small JSON Schema validator for the keywords the two schemas use: `$ref`, `type`,
+/// `const`, `enum`, `required`, `properties`, `additionalProperties`, `items`, `minItems`,
+/// `uniqueItems`, `minimum`, `maximum`, `oneOf`, `anyOf`. `format` and `pattern` are not
+/// checked (the SARIF patterns constrain fields stackplan does not write; the rule id and
+/// name patterns of ours are checked separately).
+fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+    let Some(s) = schema.as_object() else { return };
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        let target = r
+            .trim_start_matches('#')
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .fold(root, |n, p| &n[p]);
+        assert!(!target.is_null(), "unresolved $ref {r}");
+        validate(root, target, value, path, errors);
+        return;
+    }
+    if let Some(t) = s.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
+            _ => false,
+        });
+        if !ok {
+            errors.push(format!("{path}: expected {types:?}, got {value}"));
+            return;
+        }
+    }
+    if let Some(c) = s.get("const")
+        && c != value
+    {
+        errors.push(format!("{path}: expected const {c}"));
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array)
+        && !e.contains(value)
+    {
+        errors.push(format!("{path}: {value} not in {e:?}"));
+    }
+    if let Some(n) = value.as_f64() {
+        if let Some(min) = s.get("minimum").and_then(Value::as_f64)
+            && n < min
+        {
+            errors.push(format!("{path}: {n} < {min}"));
+        }
+        if let Some(max) = s.get("maximum").and_then(Value::as_f64)
+            && n > max
+        {
+            errors.push(format!("{path}: {n} > {max}"));
+        }
+    }
+    if let Some(obj) = value.as_object() {
+        for r in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let r = r.as_str().unwrap();
+            if !obj.contains_key(r) {
+                errors.push(format!("{path}: missing required {r}"));
+            }
+        }
+        let props = s.get("properties").and_then(Value::as_object);
+        for (k, v) in obj {
+            let p = format!("{path}.{k}");
+            match props.and_then(|p| p.get(k)) {
+                Some(sub) => validate(root, sub, v, &p, errors),
+                None => match s.get("additionalProperties") {
+                    Some(Value::Bool(false)) => errors.push(format!("{p}: not allowed")),
+                    Some(sub @ Value::Object(_)) => validate(root, sub, v, &p, errors),
+                    _ => {}
+                },
+            }
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < min
+        {
+            errors.push(format!("{path}: fewer than {min} items"));
+        }
+        if s.get("uniqueItems") == Some(&Value::Bool(true)) {
+            for (i, a) in items.iter().enumerate() {
+                if items[..i].contains(a) {
+                    errors.push(format!("{path}[{i}]: duplicate item"));
+                }
+            }
+        }
+        if let Some(sub) = s.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                validate(root, sub, item, &format!("{path}[{i}]"), errors);
+            }
+        }
+    }
+    if let Some(alts) = s.get("oneOf").and_then(Value::as_array) {
+        let matching = alts
+            .iter()
+            .filter(|alt| {
+                let mut e = Vec::new();
+                validate(root, alt, value, path, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!("{path}: matches {matching} of oneOf"));
+        }
+    }
+    if let Some(alts) = s.get("anyOf").and_then(Value::as_array) {
+        let any = alts.iter().any(|alt| {
+            let mut e = Vec::new();
+            validate(root, alt, value, path, &mut e);
+            e.is_empty()
+        });
+        if !any {
+            errors.push(format!("{path}: matches none of anyOf"));
+        }
+    }
+}
+
+fn assert_valid(schema: &Value, value: &Value) {
+    let mut errors = Vec::new();
+    validate(schema, schema, value, "$", &mut errors);
+    assert!(errors.is_empty(), "{errors:#?}\n{value:#}");
+}
+
+fn assert_invalid(schema: &Value, value: &Value) {
+    let mut errors = Vec::new();
+    validate(schema, schema, value, "$", &mut errors);
+    assert!(!errors.is_empty(), "should be rejected: {value:#}");
+}
+
+/// Diagnostics of every shape: with and without location, fix, related, service.
+fn varied() -> (stackplan_core::loader::Loaded, Vec<Diagnostic>) {
+    let prod = "version: \"3.7\"
+services:
+  web:
+    deploy:
+      rollback_config:
+        monitor: 0s
+";
+    let opts = LintOptions {
+        disabled: vec!["bogus".into()],
+        ..swarm()
+    };
+    let (l, d) = lint_with(
+        &[
+            ("compose.yml", BASE),
+            ("update.yml", UPDATE),
+            ("prod.yml", prod),
+        ],
+        &opts,
+    );
+    assert!(d.iter().any(|d| d.origin.is_none()));
+    assert!(d.iter().any(|d| !d.related.is_empty()));
+    assert!(
+        d.iter()
+            .any(|d| d.fix.as_ref().is_some_and(|f| f.replacement.is_some()))
+    );
+    assert!(
+        d.iter()
+            .any(|d| d.fix.as_ref().is_some_and(|f| f.replacement.is_none()))
+    );
+    (l, d)
+}
+
+#[test]
+fn lint_json_matches_its_schema() {
+    let schema: Value = serde_json::from_str(json::DIAGNOSTICS_SCHEMA).unwrap();
+    let (l, d) = varied();
+    let text = json::render(&d, &l.sources);
+    let value: Value = serde_json::from_str(&text).unwrap();
+    assert_valid(&schema, &value);
+    // The schema is not vacuous.
+    let mut bad = value.clone();
+    bad["diagnostics"][0]["severity"] = Value::String("fatal".into());
+    assert_invalid(&schema, &bad);
+    let mut bad = value.clone();
+    bad["diagnostics"][0].as_object_mut().unwrap().remove("fix");
+    assert_invalid(&schema, &bad);
+    // Stable shape and content.
+    let first = &value["diagnostics"][0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "rule", "name", "severity", "message", "service", "location", "help", "fix", "related"
+        ]
+    );
+    for entry in value["diagnostics"].as_array().unwrap() {
+        let rule = entry["rule"].as_str().unwrap();
+        assert!(rule.len() == 5 && rule.starts_with("SP"), "{rule}");
+    }
+    // SP000 (options), SP101 (start-first), SP206 (3.7 in prod.yml, 3.13 elsewhere).
+    assert_eq!(value["summary"]["errors"], Value::from(3));
+    let monitor = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["rule"] == "SP108")
+        .unwrap();
+    assert_eq!(
+        monitor["location"],
+        serde_json::json!({"file": "prod.yml", "line": 6, "column": 18, "end_line": 6, "end_column": 19})
+    );
+    assert_eq!(monitor["fix"]["replacement"], "5s");
+}
+
+#[test]
+fn lint_published_schema_does_not_drift() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schemas/diagnostics.schema.json"
+    );
+    match std::fs::read_to_string(path) {
+        Ok(text) => assert_eq!(
+            text,
+            json::DIAGNOSTICS_SCHEMA,
+            "schemas/diagnostics.schema.json is stale"
+        ),
+        Err(_) => eprintln!("note: {path} not checked in yet; DIAGNOSTICS_SCHEMA is its content"),
+    }
+}
+
+#[test]
+fn lint_sarif_matches_the_sarif_2_1_0_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/lint/sarif-schema-2.1.0.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let (l, d) = varied();
+    let value: Value = serde_json::from_str(&sarif::render(&d, &l.sources)).unwrap();
+    assert_valid(&schema, &value);
+    let mut bad = value.clone();
+    bad["runs"][0]["results"][0]["level"] = Value::String("fatal".into());
+    assert_invalid(&schema, &bad);
+
+    let run = &value["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), RULES.len());
+    assert!(rules.iter().all(|r| {
+        r["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Why it matters")
+    }));
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), d.len());
+    for (r, diag) in results.iter().zip(&d) {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        assert_eq!(r["ruleId"], diag.rule);
+        let fp = r["partialFingerprints"]["stackplan/v1"].as_str().unwrap();
+        assert_eq!(fp.len(), 16);
+    }
+    let monitor = results.iter().find(|r| r["ruleId"] == "SP108").unwrap();
+    let region = &monitor["locations"][0]["physicalLocation"]["region"];
+    // SARIF's endColumn is exclusive.
+    assert_eq!(
+        (
+            region["startLine"].clone(),
+            region["startColumn"].clone(),
+            region["endColumn"].clone()
+        ),
+        (Value::from(6), Value::from(18), Value::from(20))
+    );
+    assert_eq!(region["snippet"]["text"], "        monitor: 0s");
+    assert_eq!(
+        monitor["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "5s"
+    );
+    let warning = results.iter().find(|r| r["ruleId"] == "SP108").unwrap();
+    assert_eq!(warning["level"], "warning");
+    // Fingerprints survive moving the finding down a line.
+    let moved = "version: \"3.7\"\n\nservices:\n  web:\n    deploy:\n      rollback_config:\n        monitor: 0s\n";
+    let (l2, d2) = lint_with(
+        &[
+            ("compose.yml", BASE),
+            ("update.yml", UPDATE),
+            ("prod.yml", moved),
+        ],
+        &swarm(),
+    );
+    let v2: Value = serde_json::from_str(&sarif::render(&d2, &l2.sources)).unwrap();
+    let fp = |v: &Value| {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == "SP108")
+            .unwrap()["partialFingerprints"]
+            .clone()
+    };
+    assert_eq!(fp(&value), fp(&v2));
+}
+
+#[test]
+fn lint_github_workflow_commands_are_escaped() {
+    let (l, d) = sample();
+    let text = github::render(&d, &l.sources);
+    assert_eq!(
+        text,
+        "::error file=update.yml,line=5,col=16,endLine=5,endColumn=26,title=SP101 start-first-port-conflict::`order: start-first` with host-mode port 80: on a global service the new task is pinned to the old task's node, so the new task stays Pending (`host-mode port already in use`) while the old one keeps the port, and the update hangs in `updating` forever%0A%0Ahelp: stop-first frees the port before the new task starts; a hung update recovers with `docker service update --update-order stop-first SERVICE`%0Afix: use `order: stop-first`\n"
+    );
+    assert_eq!(github::escape_data("100%\r\ndone"), "100%25%0D%0Adone");
+    assert_eq!(github::escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+
+    // A file name with `:` and `,`, and an info as `notice`.
+    let health = "services:\n  web:\n    healthcheck:\n      test: [CMD, x]\n      interval: 2s\n      start_period: 5s\n";
+    let (l, d) = lint_with(&[("compose.yml", BASE), ("a:b,c.yml", health)], &swarm());
+    assert_eq!(ids(&d), vec!["SP117"]);
+    let text = github::render(&d, &l.sources);
+    assert!(text.lines().any(|l| l.starts_with("::notice file=a%3Ab%2Cc.yml,line=6,col=21,endLine=6,endColumn=22,title=SP117 start-period-without-start-interval::")), "{text}");
+    assert!(
+        text.lines().all(|l| l.starts_with("::")),
+        "one command per line: {text}"
+    );
+    assert_eq!(d.iter().filter(|d| d.severity == Severity::Info).count(), 1);
+}
