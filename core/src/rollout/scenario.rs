@@ -234,6 +234,17 @@ impl<'de> Deserialize<'de> for Scenario {
     }
 }
 
+/// A scenario is serialized as its text form (`crash-after=8s:1`).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Scenario {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scenario".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "description": "healthy, unhealthy, unhealthy-after=DUR, crash-after=DUR[:CODE], unschedulable, joined with modifiers such as exit0-on-sigterm" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,16 +322,5 @@ mod tests {
             assert_eq!(parsed.to_string(), text);
             assert_eq!(Scenario::parse(&parsed.to_string()), Ok(parsed));
         }
-    }
-}
-
-/// A scenario is serialized as its text form (`crash-after=8s:1`).
-#[cfg(feature = "schema")]
-impl schemars::JsonSchema for Scenario {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Scenario".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "description": "healthy, unhealthy, unhealthy-after=DUR, crash-after=DUR[:CODE], unschedulable, joined with modifiers such as exit0-on-sigterm" })
     }
 }
