@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times `stackplan config --format json` against the oracle (`docker compose config`, Compose
+"""Times `stackplan config --format json` and `stackplan lint` against the oracle (`docker compose config`, Compose
 v2.26.1) side by side: the two commands alternate run by run (so machine noise hits both
 alike), and the medians are compared. Wall clock includes process start, as a user sees it.
 
@@ -27,8 +27,20 @@ DEFAULT_CASES = [
 ]
 
 
-def command(binary: str, case: dict) -> list[str]:
+def command(binary: str, case: dict, sub: str = "config") -> list[str]:
+    if sub == "lint":
+        return [binary, "-p", "bench", *case["args"], "lint", "--format", "json"]
     return [binary, "-p", "bench", *case["args"], "config", "--format", "json", *case.get("config_args", [])]
+
+
+def time_lint(binary: str, case: dict, cwd: Path, env: dict) -> float:
+    """Lint exits 1 when it finds errors; that is a result, not a failure."""
+    start = time.perf_counter()
+    done = subprocess.run(command(binary, case, "lint"), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        sys.exit(f"lint failed in {cwd}: {done.stderr.decode(errors='replace')}")
+    return elapsed
 
 
 def time_once(cmd: list[str], cwd: Path, env: dict) -> float:
@@ -58,18 +70,20 @@ def main() -> int:
     for case_dir in cases:
         case = json.loads((case_dir / "case.json").read_text())
         env = {"PATH": "/usr/bin:/bin", **case.get("env", {})}
-        ours, theirs = [], []
+        ours, theirs, linted = [], [], []
         ours_cmd, theirs_cmd = command(args.stackplan, case), command(args.oracle, case)
         time_once(ours_cmd, case_dir, env)  # warm the page cache for both
         time_once(theirs_cmd, case_dir, env)
         for _ in range(args.runs):
             ours.append(time_once(ours_cmd, case_dir, env))
             theirs.append(time_once(theirs_cmd, case_dir, env))
-        a, b = statistics.median(ours), statistics.median(theirs)
-        speedup = b / a
-        worst = min(worst, speedup)
+            linted.append(time_lint(args.stackplan, case, case_dir, env))
+        a, b, c = statistics.median(ours), statistics.median(theirs), statistics.median(linted)
+        speedup, lint_speedup = b / a, b / c
+        worst = min(worst, speedup, lint_speedup)
         print(f"{case_dir.name:32} {a * 1000:14.2f} ms {b * 1000:11.1f} ms {speedup:7.1f}x"
               f"   (min {min(ours) * 1000:.2f} / {min(theirs) * 1000:.1f} ms)")
+        print(f"{'  stackplan lint':32} {c * 1000:14.2f} ms {'':14} {lint_speedup:7.1f}x")
     if worst < args.min_speedup:
         print(f"FAIL: slowest speedup {worst:.1f}x is under {args.min_speedup}x")
         return 1

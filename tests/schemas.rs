@@ -89,3 +89,70 @@ fn plan_schema_is_current_and_describes_real_plans() {
     broken["plan"]["changes"] = serde_json::json!("yes");
     assert!(!validator.is_valid(&broken));
 }
+
+/// Lints the example stack's broken release and an override that triggers errors.
+fn lint_output(format: &str) -> serde_json::Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quotes");
+    let mut args: Vec<String> = Vec::new();
+    for f in [
+        "compose.yml",
+        "prod.yml",
+        "prod-healthcheck.yml",
+        "prod-update-config.yml",
+        "prod-rollback-config.yml",
+        "release-3-bad.yml",
+    ] {
+        args.extend(["-f".into(), f.into()]);
+    }
+    args.extend(["lint".into(), "--format".into(), format.into()]);
+    let run = stackplan_tests::run_cli(&args, &dir, indexmap::IndexMap::new());
+    assert!(run.status <= 1, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn diagnostics_schema_is_current_and_describes_real_output() {
+    let schema: serde_json::Value =
+        serde_json::from_str(stackplan_core::lint::render::json::DIAGNOSTICS_SCHEMA).unwrap();
+    check("diagnostics.schema.json", &schema);
+    let report = lint_output("json");
+    assert!(
+        !report["diagnostics"].as_array().unwrap().is_empty(),
+        "the example stack should give findings"
+    );
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let mut broken = report.clone();
+    broken["diagnostics"][0]["severity"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/lint/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let sarif = lint_output("sarif");
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["partialFingerprints"].is_object()));
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().all(|r| r["help"]["text"].is_string()));
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("catastrophe");
+    assert!(!validator.is_valid(&broken));
+}

@@ -7,6 +7,7 @@
 //! the sub-command, as with `docker compose`.
 
 pub mod fs;
+mod lint_config;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indexmap::IndexMap;
@@ -60,6 +61,63 @@ enum Command {
     Config(ConfigArgs),
     /// Preview a deploy: what changes per service, and Swarm's rolling update and rollback step by step
     Plan(PlanArgs),
+    /// Check the merged stack against Compose and Swarm rules (update, rollback, healthcheck, stack deploy)
+    Lint(LintArgs),
+    /// Print the documentation of a lint rule (by id or name)
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// Rule profile: swarm (default when any service has deploy keys) or compose
+    #[arg(long, value_enum)]
+    target: Option<LintTarget>,
+    /// Output format (default: github when GITHUB_ACTIONS=true, else human)
+    #[arg(long, value_enum)]
+    format: Option<LintFormat>,
+    /// Exit 1 on warnings too
+    #[arg(long, value_name = "warnings")]
+    deny: Option<DenyLevel>,
+    /// Lint configuration file (default: .stackplan.toml from the first file's folder up to the repository root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+    /// List every rule and exit
+    #[arg(long)]
+    list_rules: bool,
+    /// Docker Engine version on the nodes
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    engine_version: Option<String>,
+    /// Nodes in the Swarm
+    #[arg(long, value_name = "N")]
+    nodes: Option<u32>,
+    /// Write the report to a file
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// Rule id (SP105) or name (failure-action-default-pause)
+    rule: String,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LintTarget {
+    Swarm,
+    Compose,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LintFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DenyLevel {
+    Warnings,
 }
 
 #[derive(Args, Debug)]
@@ -225,6 +283,8 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
     match cli.command {
         Command::Config(args) => run_config(&cli.project, &args, io),
         Command::Plan(args) => run_plan(&cli.project, &args, io),
+        Command::Lint(args) => run_lint(&cli.project, &args, io),
+        Command::Explain(args) => run_explain(&args, io),
     }
 }
 
@@ -349,7 +409,12 @@ fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
 }
 
 /// Loads one file set with the shared project options.
-fn load_project(project: &ProjectArgs, files: &[String], io: &mut Io<'_>) -> Result<Loaded, u8> {
+fn load_project(
+    project: &ProjectArgs,
+    files: &[String],
+    io: &mut Io<'_>,
+    print_warnings: bool,
+) -> Result<Loaded, u8> {
     let mut args = project.clone();
     args.files = files.to_vec();
     let request = ProjectRequest {
@@ -369,8 +434,10 @@ fn load_project(project: &ProjectArgs, files: &[String], io: &mut Io<'_>) -> Res
     opts.limits.max_file_bytes = usize::try_from(project.max_file_size).unwrap_or(usize::MAX);
     let loaded = loader::load(&opts, &disk)
         .map_err(|failure| report(&failure.error, Some(&failure.sources), io))?;
-    for warning in &loaded.warnings {
-        let _ = writeln!(io.stderr, "warning: {}", warning.message);
+    if print_warnings {
+        for warning in &loaded.warnings {
+            let _ = writeln!(io.stderr, "warning: {}", warning.message);
+        }
     }
     Ok(loaded)
 }
@@ -393,14 +460,14 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
             return 2;
         }
     };
-    let desired = match load_project(project, &project.files, io) {
+    let desired = match load_project(project, &project.files, io, true) {
         Ok(l) => l,
         Err(code) => return code,
     };
     let current = if args.from_files.is_empty() {
         None
     } else {
-        match load_project(project, &args.from_files, io) {
+        match load_project(project, &args.from_files, io, false) {
             Ok(l) => Some(l),
             Err(code) => return code,
         }
@@ -468,4 +535,123 @@ fn core_fingerprint() -> String {
         "{:x}",
         Sha256::digest(concat!("stackplan-core ", env!("CARGO_PKG_VERSION")).as_bytes())
     )
+}
+
+fn run_explain(args: &ExplainArgs, io: &mut Io<'_>) -> u8 {
+    match stackplan_core::lint::find_rule(&args.rule) {
+        Some(rule) => {
+            let _ = writeln!(
+                io.stdout,
+                "# {} {} ({:?}, default {:?})\n",
+                rule.id, rule.name, rule.family, rule.severity
+            );
+            let _ = writeln!(io.stdout, "{}", rule.doc.trim_end());
+            0
+        }
+        None => {
+            let _ = writeln!(
+                io.stderr,
+                "error: no rule {:?} (see `stackplan lint --list-rules`)",
+                args.rule
+            );
+            2
+        }
+    }
+}
+
+fn list_rules(io: &mut Io<'_>) -> u8 {
+    for rule in stackplan_core::lint::RULES {
+        let _ = writeln!(
+            io.stdout,
+            "{}  {:<40} {:<8} {}",
+            rule.id,
+            rule.name,
+            format!("{:?}", rule.severity).to_lowercase(),
+            rule.summary
+        );
+    }
+    0
+}
+
+fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
+    use stackplan_core::lint::{self, Severity, render};
+    if args.list_rules {
+        return list_rules(io);
+    }
+    let loaded = match load_project(project, &project.files, io, false) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let mut opts = lint::LintOptions::default();
+    let config_path = match &args.config {
+        Some(path) => Some(std::path::PathBuf::from(
+            stackplan_core::fspath::absolutize(&io.cwd, path),
+        )),
+        None => loaded
+            .sources
+            .get(0)
+            .map(|f| std::path::PathBuf::from(stackplan_core::fspath::dir(&f.path)))
+            .and_then(|dir| lint_config::discover(&dir)),
+    };
+    if let Some(path) = &config_path {
+        if let Err(message) = lint_config::load(path, &mut opts) {
+            let _ = writeln!(io.stderr, "error: {message}");
+            return 2;
+        }
+    }
+    if let Some(t) = args.target {
+        opts.target = Some(match t {
+            LintTarget::Swarm => lint::Target::Swarm,
+            LintTarget::Compose => lint::Target::Compose,
+        });
+    }
+    if let Some(v) = &args.engine_version {
+        match lint_config::parse_engine_version(v) {
+            Some(version) => opts.engine_version = version,
+            None => {
+                let _ = writeln!(
+                    io.stderr,
+                    "error: --engine-version {v}: expected MAJOR.MINOR such as 27.0"
+                );
+                return 2;
+            }
+        }
+    }
+    if let Some(n) = args.nodes {
+        opts.nodes = n.max(1);
+    }
+    let diagnostics = lint::lint(&loaded, &opts);
+    let github = io.env.get("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+    let format = args.format.unwrap_or(if github {
+        LintFormat::Github
+    } else {
+        LintFormat::Human
+    });
+    let text = match format {
+        LintFormat::Human => {
+            let color = !io.env.contains_key("NO_COLOR")
+                && io.env.get("STACKPLAN_COLOR").is_some_and(|v| v == "always");
+            render::human::render(
+                &diagnostics,
+                &loaded.sources,
+                render::human::HumanOptions {
+                    color,
+                    summary: true,
+                },
+            )
+        }
+        LintFormat::Json => render::json::render(&diagnostics, &loaded.sources),
+        LintFormat::Sarif => render::sarif::render(&diagnostics, &loaded.sources),
+        LintFormat::Github => render::github::render(&diagnostics, &loaded.sources),
+    };
+    let status = write_output(args.output.as_deref(), &text, io);
+    if status != 0 {
+        return status;
+    }
+    let floor = if args.deny.is_some() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    u8::from(lint::has_at_least(&diagnostics, floor))
 }
