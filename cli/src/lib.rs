@@ -593,11 +593,11 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
             .map(|f| std::path::PathBuf::from(stackplan_core::fspath::dir(&f.path)))
             .and_then(|dir| lint_config::discover(&dir)),
     };
-    if let Some(path) = &config_path {
-        if let Err(message) = lint_config::load(path, &mut opts) {
-            let _ = writeln!(io.stderr, "error: {message}");
-            return 2;
-        }
+    if let Some(path) = &config_path
+        && let Err(message) = lint_config::load(path, &mut opts)
+    {
+        let _ = writeln!(io.stderr, "error: {message}");
+        return 2;
     }
     if let Some(t) = args.target {
         opts.target = Some(match t {
