@@ -156,3 +156,103 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("catastrophe");
     assert!(!validator.is_valid(&broken));
 }
+
+/// Every YAML document of a case's input files, as JSON (the way a schema-aware editor sees it).
+fn documents_of(case_dir: &Path) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    let mut stack = vec![case_dir.join("files")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.to_string_lossy().into_owned();
+            if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(text) = stackplan_core::yaml::decode(&bytes, 0) else {
+                continue;
+            };
+            let Ok(docs) =
+                stackplan_core::yaml::parse(&text, 0, &stackplan_core::yaml::Limits::default())
+            else {
+                continue;
+            };
+            for doc in docs {
+                let value = stackplan_core::render::to_json_value(
+                    &doc,
+                    &stackplan_core::render::RenderOptions::default(),
+                );
+                out.push((name.clone(), value));
+            }
+        }
+    }
+    out
+}
+
+/// Cases the oracle rejects because a single file breaks the schema.
+const SCHEMA_ERRORS: &[&str] = &[
+    "inv-unknown-service-key",
+    "inv-unknown-top-level-key",
+    "int-service-name-var",
+    "inv-deploy-memory-int",
+    "inv-services-list",
+    "enc-top-level-list",
+];
+
+#[test]
+fn compose_schema_is_current_and_agrees_with_the_loader_on_the_corpus() {
+    let schema = stackplan_core::loader::model_schema::compose_file_schema();
+    check("compose.schema.json", &schema);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut corpora =
+        vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/compose-config")];
+    match stackplan_tests::shared_dir() {
+        Some(shared) => corpora.push(shared.join("conformance/compose-config")),
+        None => stackplan_tests::skip("compose schema against the conformance corpus"),
+    }
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for corpus in corpora {
+        for entry in std::fs::read_dir(&corpus).unwrap().flatten() {
+            let Some(case) = stackplan_tests::Case::load(&entry.path()) else {
+                continue;
+            };
+            let ok = case.spec["expect"] == "ok";
+            let docs = documents_of(&case.dir);
+            let invalid: Vec<String> = docs
+                .iter()
+                .filter_map(|(file, doc)| {
+                    validator
+                        .iter_errors(doc)
+                        .next()
+                        .map(|e| format!("{file}: {e} at {}", e.instance_path()))
+                })
+                .collect();
+            checked += docs.len();
+            if ok && !invalid.is_empty() {
+                problems.push(format!(
+                    "{} (the oracle and stackplan accept it): {}",
+                    case.name,
+                    invalid.join("; ")
+                ));
+            }
+            if SCHEMA_ERRORS.contains(&case.name.as_str()) && invalid.is_empty() {
+                problems.push(format!("{}: a schema error the schema accepts", case.name));
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} documents checked");
+    assert!(
+        problems.is_empty(),
+        "{} disagreements:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

@@ -14,6 +14,7 @@ mod extends;
 mod include;
 mod interp;
 mod merge;
+pub mod model_schema;
 mod normalize;
 mod paths;
 mod pattern;

@@ -434,7 +434,7 @@ pub const SERVICE: &[Field] = &[
 ];
 
 /// Service keys the schema accepts that the printed project leaves out.
-const SERVICE_KEYS_DROPPED: &[&str] = &[
+pub(super) const SERVICE_KEYS_DROPPED: &[&str] = &[
     "env_file",
     "extends",
     "label_file",
