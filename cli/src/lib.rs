@@ -246,6 +246,8 @@ pub struct Io<'a> {
     pub cwd: String,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+    /// Whether stdout is a terminal (colours are used only then, and never with `NO_COLOR`).
+    pub stdout_is_terminal: bool,
 }
 
 /// Runs the command line; returns the exit status (0 ok, 1 invalid input, 2 usage or I/O).
@@ -630,7 +632,8 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
     let text = match format {
         LintFormat::Human => {
             let color = !io.env.contains_key("NO_COLOR")
-                && io.env.get("STACKPLAN_COLOR").is_some_and(|v| v == "always");
+                && (io.stdout_is_terminal
+                    || io.env.get("STACKPLAN_COLOR").is_some_and(|v| v == "always"));
             render::human::render(
                 &diagnostics,
                 &loaded.sources,

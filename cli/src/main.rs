@@ -15,6 +15,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    use std::io::IsTerminal;
+    let stdout_is_terminal = std::io::stdout().is_terminal();
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     let mut io = stackplan::Io {
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         cwd,
         stdout: &mut stdout,
         stderr: &mut stderr,
+        stdout_is_terminal,
     };
     ExitCode::from(stackplan::run(std::env::args().collect(), &mut io))
 }

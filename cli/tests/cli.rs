@@ -27,6 +27,7 @@ fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
             cwd: cwd.to_string_lossy().into_owned(),
             stdout: &mut stdout,
             stderr: &mut stderr,
+            stdout_is_terminal: false,
         };
         stackplan::run(argv, &mut io)
     };
@@ -270,6 +271,7 @@ fn docker_cli_plugin_protocol() {
             cwd: dir.to_string_lossy().into_owned(),
             stdout: &mut stdout,
             stderr: &mut stderr,
+            stdout_is_terminal: false,
         };
         let argv = [
             "/usr/libexec/docker/cli-plugins/docker-stackplan",

@@ -20,6 +20,7 @@ fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (u8, String, String) 
             cwd: cwd.to_string_lossy().into_owned(),
             stdout: &mut stdout,
             stderr: &mut stderr,
+            stdout_is_terminal: false,
         };
         stackplan::run(argv, &mut io)
     };

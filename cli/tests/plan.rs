@@ -18,6 +18,7 @@ fn run(args: &[&str]) -> (u8, String, String) {
             cwd: dir.to_string_lossy().into_owned(),
             stdout: &mut stdout,
             stderr: &mut stderr,
+            stdout_is_terminal: false,
         };
         stackplan::run(argv, &mut io)
     };
@@ -227,6 +228,7 @@ fn timing_comes_from_flags_and_x_stackplan() {
             cwd: dir.to_string_lossy().into_owned(),
             stdout: &mut stdout,
             stderr: &mut stderr,
+            stdout_is_terminal: false,
         };
         assert_eq!(
             stackplan::run(argv, &mut io),

@@ -45,6 +45,7 @@ pub fn run_cli(args: &[String], cwd: &Path, env: IndexMap<String, String>) -> Ru
             cwd: cwd.to_string_lossy().into_owned(),
             stdout: &mut stdout,
             stderr: &mut stderr,
+            stdout_is_terminal: false,
         };
         stackplan::run(argv, &mut io)
     };
