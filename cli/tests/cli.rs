@@ -3,53 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use indexmap::IndexMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-struct Run {
-    status: u8,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut argv = vec!["stackplan".to_owned()];
-    argv.extend(args.iter().map(|s| (*s).to_owned()));
-    let env: IndexMap<String, String> = env
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let status = {
-        let mut io = stackplan::Io {
-            env,
-            cwd: cwd.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        stackplan::run(argv, &mut io)
-    };
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
-
-/// A fresh scratch folder with the given files.
-fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stackplan-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (file, text) in files {
-        let path = dir.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+use common::{project, run};
 
 const BASE: &str = "services:\n  web:\n    image: nginx:1.25\n    deploy:\n      replicas: 2\n";
 const OVERRIDE: &str = "services:\n  web:\n    deploy:\n      update_config:\n        parallelism: 1\n        order: start-first\n";
@@ -80,7 +36,7 @@ fn global_options_work_before_and_after_the_subcommand() {
     );
     assert_eq!(json["services"]["web"]["deploy"]["replicas"], 2);
     // The project name defaults to the folder name, normalized.
-    assert!(json["name"].as_str().unwrap().starts_with("stackplan-cli-"));
+    assert!(json["name"].as_str().unwrap().starts_with("stackplan-test-"));
 }
 
 #[test]
@@ -263,28 +219,17 @@ fn docker_cli_plugin_protocol() {
     assert_eq!(json["SchemaVersion"], "0.1.0");
     assert_eq!(json["Vendor"], "stackplan");
     // Invoked as docker-stackplan, the docker CLI passes the plugin name first.
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let status = {
-        let mut io = stackplan::Io {
-            env: IndexMap::new(),
-            cwd: dir.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        let argv = [
-            "/usr/libexec/docker/cli-plugins/docker-stackplan",
-            "stackplan",
-            "-f",
-            "c.yml",
-            "config",
-            "--services",
-        ];
-        stackplan::run(argv.iter().map(|s| (*s).to_owned()).collect(), &mut io)
-    };
-    assert_eq!(status, 0, "{}", String::from_utf8_lossy(&stderr));
-    assert_eq!(String::from_utf8_lossy(&stdout), "web\n");
+    let argv = [
+        "/usr/libexec/docker/cli-plugins/docker-stackplan",
+        "stackplan",
+        "-f",
+        "c.yml",
+        "config",
+        "--services",
+    ];
+    let out = common::run_argv(argv.iter().map(|s| (*s).to_owned()).collect(), &dir, &[]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "web\n");
 }
 
 #[test]

@@ -3,41 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (u8, String, String) {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut argv = vec!["stackplan".to_owned()];
-    argv.extend(args.iter().map(|s| (*s).to_owned()));
-    let status = {
-        let mut io = stackplan::Io {
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect::<IndexMap<_, _>>(),
-            cwd: cwd.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        stackplan::run(argv, &mut io)
-    };
-    (
-        status,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+    common::run(args, cwd, env).parts()
 }
 
+/// A scratch project that is its own repository root (config discovery stops at `.git`).
 fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stackplan-lint-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::project(&format!("lint-{name}"), files);
     std::fs::create_dir_all(dir.join(".git")).unwrap();
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
-    }
     dir
 }
 

@@ -3,30 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use indexmap::IndexMap;
 use std::path::Path;
+
+mod common;
 
 fn run(args: &[&str]) -> (u8, String, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quotes");
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let mut argv = vec!["stackplan".to_owned()];
-    argv.extend(args.iter().map(|s| (*s).to_owned()));
-    let status = {
-        let mut io = stackplan::Io {
-            env: IndexMap::new(),
-            cwd: dir.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        stackplan::run(argv, &mut io)
-    };
-    (
-        status,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+    common::run(args, &dir, &[]).parts()
 }
 
 const PROD: [&str; 10] = [
@@ -203,8 +186,7 @@ fn timing_comes_from_flags_and_x_stackplan() {
     std::fs::write(dir.join("v2.yml"), "services:\n  api:\n    image: a:2\n").unwrap();
     std::fs::write(dir.join("v2-slow.yml"), slow).unwrap();
     let finished = |extra: &[&str], release: &str| {
-        let mut argv: Vec<String> = [
-            "stackplan",
+        let mut args = vec![
             "-f",
             "base.yml",
             "-f",
@@ -216,27 +198,11 @@ fn timing_comes_from_flags_and_x_stackplan() {
             "healthy",
             "--format",
             "json",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        argv.extend(extra.iter().map(|s| (*s).to_owned()));
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
-        let mut io = stackplan::Io {
-            env: IndexMap::new(),
-            cwd: dir.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        assert_eq!(
-            stackplan::run(argv, &mut io),
-            0,
-            "{}",
-            String::from_utf8_lossy(&stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+        ];
+        args.extend_from_slice(extra);
+        let (status, stdout, stderr) = common::run(&args, &dir, &[]).parts();
+        assert_eq!(status, 0, "{stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         json["plan"]["services"][0]["simulations"][0]["finished_at_ms"]
             .as_u64()
             .unwrap()
