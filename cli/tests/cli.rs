@@ -36,7 +36,12 @@ fn global_options_work_before_and_after_the_subcommand() {
     );
     assert_eq!(json["services"]["web"]["deploy"]["replicas"], 2);
     // The project name defaults to the folder name, normalized.
-    assert!(json["name"].as_str().unwrap().starts_with("stackplan-test-"));
+    assert!(
+        json["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("stackplan-test-")
+    );
 }
 
 #[test]

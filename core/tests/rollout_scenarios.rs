@@ -90,7 +90,12 @@ mod rollout {
             operation: Operation::Update,
             scenario: Scenario::parse(scenario).expect("valid scenario"),
             from_behavior: Scenario::default(),
-            timing: Timing::default(),
+            // The document's §7 conventions, which leave out the agent's 1 s stop-order
+            // delay (see `stop_order_delay_is_what_a_real_swarm_shows` below).
+            timing: Timing {
+                stop_order_delay_ms: 0,
+                ..Timing::default()
+            },
             engine_major_version: 27,
             nodes: None,
             task_spec_changed: true,
@@ -1382,5 +1387,45 @@ mod rollout {
             simulate(&request),
             Err(stackplan_core::rollout::RolloutError::TooManySlots(_))
         ));
+    }
+
+    /// A real Swarm (tests/swarm_e2e.rs, Engine 20.10) sends SIGTERM 3.18 s after the manager's
+    /// stop order, not the 2.1 s of the document's §4.4: the agent cancels the task's wait and
+    /// retries after 1 s first (moby/swarmkit `agent/task.go` `taskManager.run`). The default
+    /// timing models it; every stop-first step is 1 s later than the document says.
+    #[test]
+    fn stop_order_delay_is_what_a_real_swarm_shows() {
+        let spec = ServiceSpec {
+            update_config: Some(UpdateConfig {
+                parallelism: 0,
+                ..UpdateConfig::default()
+            }),
+            ..replicated(4, hc_a())
+        };
+        let mut request = update(spec.clone(), spec, "healthy");
+        let document = run(&request);
+        request.timing.stop_order_delay_ms = Timing::default().stop_order_delay_ms;
+        assert_eq!(request.timing.stop_order_delay_ms, 1_000);
+        let real = run(&request);
+        // S6: the old tasks exit at 3.1 s instead of 2.1 s, everything after moves by 1 s.
+        assert_eq!(document.finished_at_ms, Some(9_400));
+        assert_eq!(real.finished_at_ms, Some(10_400));
+        let old_exit = |plan: &RolloutPlan| {
+            plan.tasks
+                .iter()
+                .filter(|t| t.spec == SpecSide::From)
+                .filter_map(|t| t.ended_at_ms)
+                .max()
+        };
+        assert_eq!(old_exit(&document), Some(2_100));
+        assert_eq!(old_exit(&real), Some(3_100));
+        // A stop the engine starts itself (an unhealthy task) does not wait: S5's new task
+        // fails as early as before; only its stop-first predecessor exits later.
+        let defaults = replicated(3, hc_a());
+        let mut unhealthy = update(defaults.clone(), defaults, "unhealthy");
+        let doc_pause = run(&unhealthy).detection.map(|d| d.at_ms);
+        unhealthy.timing.stop_order_delay_ms = 1_000;
+        let real_pause = run(&unhealthy).detection.map(|d| d.at_ms);
+        assert_eq!(real_pause.zip(doc_pause).map(|(r, d)| r - d), Some(1_000));
     }
 }

@@ -347,6 +347,7 @@ fn extreme_request() -> BoxedStrategy<RolloutRequest> {
         duration(),
         duration(),
         0u64..120_000,
+        duration(),
     )
         .prop_map(
             |(
@@ -356,10 +357,12 @@ fn extreme_request() -> BoxedStrategy<RolloutRequest> {
                 sigterm_exit_ms,
                 probe_ms,
                 observe,
+                stop_order_delay_ms,
             )| Timing {
                 start_new_ms,
                 start_ready_ms,
                 gossip_delay_ms,
+                stop_order_delay_ms,
                 sigterm_exit_ms,
                 probe_ms,
                 observe_after_end_ms: observe,

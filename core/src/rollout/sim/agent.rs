@@ -394,8 +394,15 @@ impl Sim {
             SigtermBehavior::Exit0 if term <= grace => (term, 0),
             _ => (grace, 137),
         };
+        // A stop the manager ordered waits for the agent's 1 s retry before the shutdown
+        // begins; a stop the engine starts (unhealthy) does not.
+        let order_delay = match reason {
+            StopReason::Told => self.timing.stop_order_delay_ms,
+            _ => 0,
+        };
         let stop_exit = self
             .now
+            .saturating_add(order_delay)
             .saturating_add(spec.gossip_ms)
             .saturating_add(after_signal);
         let (at, code) = match (self.tasks[id].crash_at, spec.behavior.crash) {
