@@ -204,11 +204,11 @@ fn plan_service(
     {
         let restored = rollout::EffectiveUpdateConfig::resolve(f.spec.rollback_config.as_ref());
         warnings.push(format!(
-                "a rollback of this change runs with the rollback_config of the spec being replaced: parallelism {}, failure_action {:?}, order {:?}, monitor {} ms{}",
+                "a rollback of this change runs with the rollback_config of the spec being replaced: parallelism {}, failure_action {}, order {}, monitor {}{}",
                 restored.parallelism,
-                restored.failure_action,
-                restored.order,
-                restored.monitor_ms,
+                serde_json::to_value(restored.failure_action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                serde_json::to_value(restored.order).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                crate::units::format_duration(i64::try_from(restored.monitor_ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)),
                 if f.spec.rollback_config.is_none() { " (Swarm defaults: no rollback_config in the current files)" } else { "" }
             ));
         for scenario in scenarios {

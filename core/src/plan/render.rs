@@ -4,7 +4,9 @@
 
 use super::transition::{Action, ChangeKind};
 use super::{Plan, ServicePlan, SimulationResult};
-use crate::rollout::{CapacityPoint, Millis, Outcome, RolloutPlan};
+use crate::rollout::{
+    CapacityPoint, EndState, EventKind, Millis, Outcome, RolloutPlan, SpecSide, TimelineEvent,
+};
 use std::fmt::Write;
 
 fn seconds(ms: Millis) -> String {
@@ -79,6 +81,96 @@ fn sparkline(points: &[CapacityPoint], target: u32, end: Millis, width: usize) -
     out
 }
 
+/// One timeline event in words, or `None` for bookkeeping events not worth a line.
+pub fn describe(event: &TimelineEvent) -> Option<String> {
+    let spec = |s: &SpecSide| match s {
+        SpecSide::From => "current",
+        SpecSide::To => "new",
+    };
+    Some(match &event.kind {
+        EventKind::Status { state, message } => {
+            format!("UpdateStatus {} \"{message}\"", state.as_str())
+        }
+        EventKind::UpdaterStarted {
+            pass_kind,
+            dirty_slots,
+            workers,
+            ..
+        } => format!(
+            "{pass_kind:?} updater starts: {dirty_slots} dirty slot(s), {workers} worker(s)"
+        )
+        .to_lowercase(),
+        EventKind::TaskCreated {
+            task,
+            slot,
+            spec: s,
+            by,
+            ..
+        } => {
+            format!(
+                "{task} created in slot {slot} ({} spec, by the {})",
+                spec(s),
+                format!("{by:?}").to_lowercase()
+            )
+        }
+        EventKind::TaskPending { task, reason } => format!("{task} pending: {reason}"),
+        EventKind::TaskStarted { task } => format!("{task} container started"),
+        EventKind::TaskRunning { task } => format!("{task} running (healthy)"),
+        EventKind::TaskUnhealthy { task } => format!("{task} unhealthy"),
+        EventKind::TaskStopRequested { task, .. } => format!("{task} told to stop"),
+        EventKind::TaskEnded {
+            task,
+            state,
+            exit_code,
+            ..
+        } => {
+            let how = match state {
+                EndState::Shutdown => "stopped",
+                EndState::Failed => "FAILED",
+                EndState::Complete => "completed",
+            };
+            match exit_code {
+                Some(code) => format!("{task} {how} (exit {code})"),
+                None => format!("{task} {how}"),
+            }
+        }
+        EventKind::FailureCounted {
+            task,
+            failures,
+            dirty_slots,
+            ..
+        } => {
+            format!("failure of {task} counted ({failures}/{dirty_slots} dirty slots)")
+        }
+        EventKind::FailureIgnored { task, .. } => {
+            format!("failure of {task} not counted (outside the monitor window)")
+        }
+        EventKind::SlotFailed { slot, error, .. } => format!("slot {slot}: {error}"),
+        _ => return None,
+    })
+}
+
+/// The ordered steps of a simulation (UpdateStatus changes are listed on their own), at most
+/// `limit` lines.
+fn step_lines(plan: &RolloutPlan, out: &mut String, indent: &str, limit: usize) {
+    let lines: Vec<String> = plan
+        .events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::Status { .. }))
+        .filter_map(|e| describe(e).map(|d| format!("{indent}{:>7}  {d}", seconds(e.at_ms))))
+        .collect();
+    for line in lines.iter().take(limit) {
+        let _ = writeln!(out, "{line}");
+    }
+    if lines.len() > limit {
+        let _ = writeln!(
+            out,
+            "{indent}... {} more steps (--format json has them all)",
+            lines.len() - limit
+        );
+    }
+}
+
 fn status_lines(plan: &RolloutPlan, out: &mut String, indent: &str) {
     for change in &plan.status_changes {
         let _ = writeln!(
@@ -149,11 +241,34 @@ pub fn human(plan: &Plan) -> String {
         for warning in &service.warnings {
             let _ = writeln!(out, "  warning: {warning}");
         }
+        if let (Some(e), true) = (&service.effective, !service.simulations.is_empty()) {
+            for block in ["update_config", "rollback_config"] {
+                let parts: Vec<String> = e
+                    .fields
+                    .iter()
+                    .filter(|f| f.field.starts_with(block))
+                    .map(|f| {
+                        let name = f.field.rsplit('.').next().unwrap_or_default();
+                        match &f.source {
+                            super::effective::Source::File { location, .. } => {
+                                format!("{name} {} ({location})", f.value)
+                            }
+                            super::effective::Source::Default { .. } => {
+                                format!("{name} {} (default)", f.value)
+                            }
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(out, "  {block}: {}", parts.join(", "));
+            }
+        }
         for sim in &service.simulations {
             match &sim.result {
                 SimulationResult::Plan(p) => {
                     let _ = writeln!(out, "  scenario {}: {}", sim.scenario, summary(p));
                     status_lines(p, &mut out, "    ");
+                    let _ = writeln!(out, "    steps:");
+                    step_lines(p, &mut out, "    ", 24);
                     let end = p.finished_at_ms.unwrap_or(p.simulated_until_ms).max(1);
                     let _ = writeln!(
                         out,
@@ -213,7 +328,9 @@ fn markdown_service(service: &ServicePlan, out: &mut String) {
                     change.message.replace('|', "\\|")
                 );
             }
-            out.push('\n');
+            out.push_str("\n<details><summary>steps</summary>\n\n```text\n");
+            step_lines(p, out, "", 200);
+            out.push_str("```\n</details>\n\n");
         }
     }
     out.push_str("</details>\n\n");
