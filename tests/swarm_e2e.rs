@@ -168,7 +168,15 @@ const SCENARIOS: &[Scenario] = &[
         final_state: "paused",
         tail_ms: 5_000,
         paths: &[NONE, STOP_FIRST_SLOT],
-        tasks_created: TaskCount::Exact,
+        tasks_created: TaskCount::Between(
+            2,
+            3,
+            "N1 fails and its restart replaces it; N1's failure also frees the only worker, and \
+             the main loop's select picks at random between reading the failure (pause) and \
+             handing that worker slot 2 (one more new task, and one more old task stopped: \
+             min healthy one lower); the planner evaluates the failure first and says so in a \
+             note (§7). Seen on a loaded machine (a parallel CI build)",
+        ),
     },
     Scenario {
         key: "s7",
@@ -1461,15 +1469,25 @@ fn run_scenario(sc: &Scenario, image: &str, major: u32, cal: &Calibration) -> Ou
             observed.updater_tasks, expected.updater_tasks
         ));
     }
-    if observed.failed_updater_tasks != expected.failed_updater_tasks {
+    let race_slack = match sc.tasks_created {
+        TaskCount::Between(lo, hi, _) => hi - lo,
+        _ => 0,
+    };
+    if observed.failed_updater_tasks < expected.failed_updater_tasks
+        || observed.failed_updater_tasks > expected.failed_updater_tasks + race_slack
+    {
         fail(format!(
             "updater tasks that failed: observed {}, predicted {}",
             observed.failed_updater_tasks, expected.failed_updater_tasks
         ));
     }
-    if observed.min_healthy != expected.min_healthy {
+    // Where the task count is a race, each extra slot handed out may stop one more old task.
+    let healthy_slack = race_slack;
+    if observed.min_healthy > expected.min_healthy
+        || observed.min_healthy + u64::from(healthy_slack) < expected.min_healthy
+    {
         fail(format!(
-            "min healthy: observed {} (sampled every ~200 ms), predicted {}",
+            "min healthy: observed {} (sampled every ~200 ms), predicted {} (race slack {healthy_slack})",
             observed.min_healthy, expected.min_healthy
         ));
     }
