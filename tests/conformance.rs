@@ -9,7 +9,13 @@
 use stackplan_tests::{Case, shared_dir, skip};
 
 /// Cases we knowingly do not match yet, with the reason (also listed in the README).
-const KNOWN_FAILURES: &[(&str, &str)] = &[];
+const KNOWN_FAILURES: &[(&str, &str)] = &[(
+    "fuzz-6521",
+    "a type error in one file (`limits.memory: 2097152`, an integer) that a later file's \
+     `!override` removes: the oracle validates the merged model after every file and rejects it; \
+     stackplan checks keys, names and unique lists after every file but types only once, on the \
+     final model",
+)];
 
 #[test]
 fn compose_config_corpus() {
