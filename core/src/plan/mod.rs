@@ -141,9 +141,7 @@ pub fn plan(current: Option<&Loaded>, desired: &Loaded, opts: &PlanOptions) -> P
     for name in names {
         let from = old.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
         let to = new.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
-        services.push(plan_service(
-            &name, from, to, current, desired, opts, &scenarios,
-        ));
+        services.push(plan_service(&name, from, to, desired, opts, &scenarios));
     }
     Plan {
         changes: services.iter().any(|s| s.action != Action::Unchanged),
@@ -155,7 +153,6 @@ fn plan_service(
     name: &str,
     from: Option<&Node>,
     to: Option<&Node>,
-    current: Option<&Loaded>,
     desired: &Loaded,
     opts: &PlanOptions,
     scenarios: &[Scenario],
@@ -235,7 +232,6 @@ fn plan_service(
             });
         }
     }
-    let _ = current;
     ServicePlan {
         name: name.to_owned(),
         action,
