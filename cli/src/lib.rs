@@ -250,6 +250,35 @@ pub struct Io<'a> {
     pub stdout_is_terminal: bool,
 }
 
+/// A run's exit status and everything it printed.
+pub struct Captured {
+    pub status: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the command line with its output captured (for tests and embedders): exactly `env` as
+/// the environment, `cwd` as the working directory, stdout not a terminal.
+pub fn run_captured(argv: Vec<String>, env: IndexMap<String, String>, cwd: &str) -> Captured {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let status = {
+        let mut io = Io {
+            env,
+            cwd: cwd.to_owned(),
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            stdout_is_terminal: false,
+        };
+        run(argv, &mut io)
+    };
+    Captured {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
 /// Runs the command line; returns the exit status (0 ok, 1 invalid input, 2 usage or I/O).
 pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
     let argv = plugin_args(argv);

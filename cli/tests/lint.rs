@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
+use common::Parts as _;
 
 fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (u8, String, String) {
     common::run(args, cwd, env).parts()

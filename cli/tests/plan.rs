@@ -6,6 +6,7 @@
 use std::path::Path;
 
 mod common;
+use common::Parts as _;
 
 fn run(args: &[&str]) -> (u8, String, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quotes");

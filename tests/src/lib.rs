@@ -26,34 +26,13 @@ pub fn skip(what: &str) {
     eprintln!("\n==========\nSKIPPED: {what}: ../shared is not beside this clone\n==========\n");
 }
 
-/// The result of one in-process run of the command line.
-pub struct Run {
-    pub status: u8,
-    pub stdout: String,
-    pub stderr: String,
-}
+pub use stackplan::Captured as Run;
 
 /// Runs `stackplan ARGS` in `cwd` with exactly `env` as its environment.
 pub fn run_cli(args: &[String], cwd: &Path, env: IndexMap<String, String>) -> Run {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
     let mut argv = vec!["stackplan".to_owned()];
     argv.extend(args.iter().cloned());
-    let status = {
-        let mut io = stackplan::Io {
-            env,
-            cwd: cwd.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        stackplan::run(argv, &mut io)
-    };
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    stackplan::run_captured(argv, env, &cwd.to_string_lossy())
 }
 
 /// Structural JSON equality as the corpus README defines it: object key order is irrelevant,

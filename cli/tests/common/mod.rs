@@ -6,14 +6,14 @@
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
-pub struct Run {
-    pub status: u8,
-    pub stdout: String,
-    pub stderr: String,
+pub use stackplan::Captured as Run;
+
+pub trait Parts {
+    fn parts(self) -> (u8, String, String);
 }
 
-impl Run {
-    pub fn parts(self) -> (u8, String, String) {
+impl Parts for Run {
+    fn parts(self) -> (u8, String, String) {
         (self.status, self.stdout, self.stderr)
     }
 }
@@ -27,27 +27,11 @@ pub fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
 
 /// Like [`run`] with the whole argument vector, program name included.
 pub fn run_argv(argv: Vec<String>, cwd: &Path, env: &[(&str, &str)]) -> Run {
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
     let env: IndexMap<String, String> = env
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    let status = {
-        let mut io = stackplan::Io {
-            env,
-            cwd: cwd.to_string_lossy().into_owned(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdout_is_terminal: false,
-        };
-        stackplan::run(argv, &mut io)
-    };
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    stackplan::run_captured(argv, env, &cwd.to_string_lossy())
 }
 
 /// A fresh scratch folder with the given files, unique per test process and name.
