@@ -152,11 +152,14 @@ const SCENARIOS: &[Scenario] = &[
         paths: &[NONE, NONE, NONE],
         tasks_created: TaskCount::Between(
             3,
-            5,
+            8,
             "2 new tasks always fail; the restart supervisor replaces the first failed task, \
              and the second only if its restart is handled before the rollback updater shuts \
              that slot's tasks (race); a worker may grab one more slot before the failure is \
-             evaluated (race, §8 S2 variant)",
+             evaluated (race, §8 S2 variant); and when both freed workers win the main loop's \
+             select, all 4 slots are handed out, the main loop waits for the workers without \
+             reading failures (§3.3), and the rollback comes only after the second pair fails \
+             (seen once in 4 runs: rollback_started 11 s late, 8 tasks)",
         ),
     },
     Scenario {
@@ -1317,6 +1320,11 @@ fn run_scenario(sc: &Scenario, image: &str, major: u32, cal: &Calibration) -> Ou
             }
             let diff = o.at_ms - p.at_ms;
             let declared = path.stop_orders + path.ready_starts > 0;
+            // Where the slot hand-out is a race and Swarm handed out more slots than the
+            // planner, the status changes come later by however long those slots took; the
+            // anchored remainder must still match.
+            let raced = matches!(sc.tasks_created, TaskCount::Between(..))
+                && observed.updater_tasks > expected.updater_tasks;
             // The planner with this machine's calibrated latencies (informational: the CLI
             // cannot be given them).
             let corrected = p.at_ms
@@ -1343,7 +1351,7 @@ fn run_scenario(sc: &Scenario, image: &str, major: u32, cal: &Calibration) -> Ou
                     verdict = "ok (the expected difference is not visible here)".to_owned();
                 }
             } else if let Some((oa, pa, residual)) = anchor
-                && declared
+                && (declared || raced)
                 && residual.abs() <= TOLERANCE_MS
             {
                 verdict = "EXPECTED DIFFERENCE".to_owned();
@@ -1491,7 +1499,9 @@ fn run_scenario(sc: &Scenario, image: &str, major: u32, cal: &Calibration) -> Ou
             observed.min_healthy, expected.min_healthy
         ));
     }
-    if observed.max_containers != expected.max_containers {
+    if observed.max_containers < expected.max_containers
+        || observed.max_containers > expected.max_containers + u64::from(race_slack)
+    {
         fail(format!(
             "max containers: observed {}, predicted {}",
             observed.max_containers, expected.max_containers

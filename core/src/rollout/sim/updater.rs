@@ -766,8 +766,10 @@ impl Sim {
                 NoteKind::ExtraSlotRace,
                 format!(
                     "a worker was free when the failure arrived: Swarm's select may hand it slot \
-                     {next} first (one more new task, later removed); the simulator evaluates the \
-                     failure first"
+                     {next} first (one more new task, later removed); if the freed workers win \
+                     until every slot is handed out, the main loop waits for them without reading \
+                     failures and acts only after they finish (seen on a real Swarm: the rollback \
+                     one health gate later); the simulator evaluates the failure first"
                 ),
             );
         }
