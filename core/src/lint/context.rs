@@ -459,6 +459,18 @@ impl<'a> Service<'a> {
     }
 }
 
+/// Where a configuration block (`update_config`, `healthcheck`) was keyed, if it is set.
+fn block_key_origin(entry: Option<(&Key, &Node)>) -> Option<Origin> {
+    entry.and_then(|(k, _)| key_at(k))
+}
+
+/// One field of a configuration block, if the block and the field are set.
+fn block_field<'a>(entry: Option<(&'a Key, &'a Node)>, name: &str) -> Option<(&'a Key, &'a Node)> {
+    entry
+        .and_then(|(_, v)| v.as_map())
+        .and_then(|m| m.get_key_value(name))
+}
+
 /// `deploy.update_config` or `deploy.rollback_config`, with the values `docker stack
 /// deploy` and swarmkit use when a field (or the whole block) is missing (semantics §1.1,
 /// §1.4: docker/cli `convertUpdateConfig`, moby/moby `updateConfigToGRPC`).
@@ -475,13 +487,11 @@ impl<'a> UpdateConfig<'a> {
     }
 
     pub fn key_origin(&self) -> Option<Origin> {
-        self.entry.and_then(|(k, _)| key_at(k))
+        block_key_origin(self.entry)
     }
 
     pub fn field(&self, name: &str) -> Option<(&'a Key, &'a Node)> {
-        self.entry
-            .and_then(|(_, v)| v.as_map())
-            .and_then(|m| m.get_key_value(name))
+        block_field(self.entry, name)
     }
 
     /// Parallelism: 1 when unset or when the block is absent; 0 means all at once.
@@ -536,13 +546,11 @@ impl<'a> Health<'a> {
     }
 
     pub fn key_origin(&self) -> Option<Origin> {
-        self.entry.and_then(|(k, _)| key_at(k))
+        block_key_origin(self.entry)
     }
 
     pub fn field(&self, name: &str) -> Option<(&'a Key, &'a Node)> {
-        self.entry
-            .and_then(|(_, v)| v.as_map())
-            .and_then(|m| m.get_key_value(name))
+        block_field(self.entry, name)
     }
 
     /// The key/value that disables the healthcheck (`disable: true` or `test: [NONE]`).

@@ -125,10 +125,10 @@ impl Ctx<'_> {
         }
         let id = self.sources.len() as u32;
         let text = yaml::decode(&bytes, id)?;
-        let id = self
-            .sources
-            .add(display.to_owned(), path.to_owned(), text.clone());
-        yaml::parse(&text, id, &self.opts.limits)
+        let id = self.sources.add(display.to_owned(), path.to_owned(), text);
+        // Parse the stored text: the source set keeps it for diagnostics, no second copy.
+        let stored = self.sources.get(id).map_or("", |f| f.text.as_str());
+        yaml::parse(stored, id, &self.opts.limits)
     }
 }
 
