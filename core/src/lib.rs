@@ -4,6 +4,7 @@
 //! randomness. Callers hand it files through [`source::FileSource`] and an environment map;
 //! the same input gives byte-identical output on every platform.
 
+pub mod api;
 pub mod dotenv;
 pub mod error;
 pub mod fspath;
