@@ -383,3 +383,6 @@ mod tests {
         assert_eq!((location.file.as_str(), location.line), ("compose.yml", 4));
     }
 }
+
+#[cfg(test)]
+mod request_tests;
