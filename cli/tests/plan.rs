@@ -215,3 +215,44 @@ fn timing_comes_from_flags_and_x_stackplan() {
     // `x-stackplan: {timing: {start: 10s}}` on the service means the same as the flag.
     assert_eq!(slower_by_extension, slower_by_flag);
 }
+
+/// Issue 12 item 3: `.env` and `env_file:` files are inputs of the plan file, so a changed
+/// `TAG` in `.env` is a changed fingerprint, and the core's hash is not just its version.
+#[test]
+fn the_plan_file_fingerprints_env_files_too() {
+    let dir = common::project(
+        "plan-env-inputs",
+        &[
+            (
+                "compose.yml",
+                "services:\n  web:\n    image: nginx:${TAG}\n    env_file: web.env\n",
+            ),
+            (".env", "TAG=1.27\n"),
+            ("web.env", "A=1\n"),
+        ],
+    );
+    let plan = |dir: &Path| {
+        let run = common::run(&["plan", "--format", "json"], dir, &[]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        json
+    };
+    let before = plan(&dir);
+    let names: Vec<&str> = before["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [".env", "compose.yml", "web.env"]);
+    // What the fingerprint used to be: the hash of the version string alone.
+    let version_only = stackplan_core::plan::file::sha256_hex(
+        concat!("stackplan-core ", env!("CARGO_PKG_VERSION")).as_bytes(),
+    );
+    assert_ne!(before["core_sha256"], version_only.as_str());
+    assert_eq!(before["core_build_id"].as_str().unwrap().len(), 64);
+    std::fs::write(dir.join(".env"), "TAG=1.28\n").unwrap();
+    let after = plan(&dir);
+    assert_ne!(before["inputs"][0]["sha256"], after["inputs"][0]["sha256"]);
+    assert_eq!(before["inputs"][1], after["inputs"][1]);
+}
