@@ -386,7 +386,7 @@ fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
                 let _ = writeln!(io.stderr, "error: --origins needs the YAML format");
                 return 2;
             }
-            (Format::Yaml, _) => render::to_yaml(&loaded.project, &render_opts),
+            (Format::Yaml, _) => loaded.to_yaml(&render_opts),
         }
     };
     write_output(args.output.as_deref(), &text, io)
