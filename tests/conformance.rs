@@ -2,11 +2,13 @@
 //! regression cases (`tests/regressions/compose-config/`, shrunk by compose-diff-fuzz from
 //! mismatches it found; same layout, expected output printed by the oracle), and the
 //! stack-300 benchmark input: `stackplan config --format json` must print what the oracle
-//! (Docker Compose v2.26.1) printed, compared structurally.
+//! (Docker Compose v2.26.1) printed, compared structurally, and plain `stackplan config` (YAML,
+//! the default format) must print the oracle's `expected.yaml` byte for byte.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use stackplan_tests::{Case, shared_dir, skip};
+use indexmap::IndexMap;
+use stackplan_tests::{Case, run_cli, shared_dir, skip};
 
 /// Cases we knowingly do not match yet, with the reason (also listed in the README).
 const KNOWN_FAILURES: &[(&str, &str)] = &[(
@@ -86,6 +88,107 @@ fn run_corpus(corpus: &std::path::Path, at_least: usize) {
         unexpectedly_passing.is_empty(),
         "these cases pass now; remove them from KNOWN_FAILURES: {unexpectedly_passing:?}"
     );
+}
+
+#[test]
+fn compose_config_corpus_yaml() {
+    let Some(shared) = shared_dir() else {
+        skip("compose-config conformance corpus (YAML)");
+        return;
+    };
+    run_yaml_corpus(&shared.join("conformance/compose-config"), 134);
+}
+
+#[test]
+fn regression_corpus_yaml() {
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/compose-config");
+    run_yaml_corpus(&corpus, 1);
+}
+
+/// Runs every ok case that has an `expected.yaml` like the oracle was run (`-p conformance
+/// ARGS config CONFIG_ARGS`, no `--format`) and compares stdout byte for byte, with the case
+/// folder written as `${PWD}`.
+fn run_yaml_corpus(corpus: &std::path::Path, at_least: usize) {
+    let mut dirs: Vec<_> = std::fs::read_dir(corpus)
+        .expect("corpus folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("expected.yaml").is_file() && p.join("case.json").is_file())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= at_least,
+        "{} has {} cases with expected.yaml",
+        corpus.display(),
+        dirs.len()
+    );
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let case = Case::load(dir).expect("case.json");
+        if let Err(why) = check_yaml(&case) {
+            failures.push(format!("{}: {why}", case.name));
+        }
+    }
+    eprintln!(
+        "{}: YAML identical on {} of {} cases",
+        corpus.display(),
+        dirs.len() - failures.len(),
+        dirs.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} cases print different YAML:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn strings(case: &Case, key: &str) -> Vec<String> {
+    case.spec[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_yaml(case: &Case) -> Result<(), String> {
+    let mut args = vec!["-p".to_owned(), "conformance".to_owned()];
+    args.extend(strings(case, "args"));
+    args.push("config".to_owned());
+    args.extend(strings(case, "config_args"));
+    let mut env = IndexMap::new();
+    env.insert("PATH".to_owned(), "/usr/bin:/bin".to_owned());
+    if let Some(vars) = case.spec["env"].as_object() {
+        for (k, v) in vars {
+            env.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    let run = run_cli(&args, &case.dir, env);
+    if run.status != 0 {
+        return Err(format!("exit {}: {}", run.status, run.stderr.trim()));
+    }
+    let actual = run
+        .stdout
+        .replace(case.dir.to_string_lossy().as_ref(), "${PWD}");
+    let expected =
+        std::fs::read_to_string(case.dir.join("expected.yaml")).map_err(|e| e.to_string())?;
+    if actual == expected {
+        return Ok(());
+    }
+    let line = expected
+        .lines()
+        .zip(actual.lines())
+        .position(|(e, a)| e != a)
+        .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+    Err(format!(
+        "first difference at line {}: expected {:?}, got {:?}",
+        line + 1,
+        expected.lines().nth(line).unwrap_or("<end>"),
+        actual.lines().nth(line).unwrap_or("<end>")
+    ))
 }
 
 #[test]

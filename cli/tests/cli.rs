@@ -68,8 +68,12 @@ fn origins_point_at_the_file_and_line_that_set_each_value() {
         "{}",
         out.stdout
     );
-    // Defaults nobody wrote carry no comment.
-    assert!(out.stdout.contains("command: null\n"), "{}", out.stdout);
+    // Defaults nobody wrote carry no comment (the default network attachment).
+    assert!(
+        out.stdout.contains("      default: null\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -509,6 +509,35 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
     Value::Str(text.to_owned())
 }
 
+/// How yaml.v3 would resolve `text` written plain, for deciding whether output must quote it:
+/// [`resolve_plain`], plus integers that only fit Go's `ParseUint` (`0xFFFFFFFFFFFFFFFF`).
+pub(crate) fn resolve_plain_for_output(text: &str) -> Value {
+    match resolve_plain(text) {
+        Value::Str(s) => {
+            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            let lower = plain.to_ascii_lowercase();
+            let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
+                (16, b)
+            } else if let Some(b) = lower.strip_prefix("0o") {
+                (8, b)
+            } else if let Some(b) = lower.strip_prefix("0b") {
+                (2, b)
+            } else {
+                (10, lower.as_str())
+            };
+            if s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+                && !body.is_empty()
+                && u64::from_str_radix(body, radix).is_ok()
+            {
+                Value::Int(0)
+            } else {
+                Value::Str(s)
+            }
+        }
+        other => other,
+    }
+}
+
 /// Go's `strconv.ParseInt(s, 0, 64)`.
 fn go_parse_int(s: &str) -> Option<i64> {
     let (neg, digits) = match s.as_bytes().first()? {

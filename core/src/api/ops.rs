@@ -124,7 +124,7 @@ pub(super) fn config(
             Some(if request.output == ConfigOutput::Json {
                 render::to_json(&loaded.project, &render_opts) + "\n"
             } else {
-                render::to_yaml(&loaded.project, &render_opts)
+                loaded.to_yaml(&render_opts)
             })
         }
     };

@@ -21,6 +21,7 @@ mod pattern;
 pub mod project;
 mod reset;
 mod schema;
+mod yaml_view;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, SourceSet};
@@ -88,6 +89,19 @@ pub struct Loaded {
     /// Each service's `x-` keys (a mapping node per service), which the printed project drops
     /// as compose does, but stackplan reads (`x-stackplan`).
     pub service_extensions: IndexMap<String, Node>,
+    /// The `x-` keys of every typed struct (and of the project, at the empty path), for the
+    /// YAML output; `None` when the model is printed untyped (`--no-interpolate`).
+    pub(crate) yaml_extensions: Option<project::StructExtensions>,
+}
+
+impl Loaded {
+    /// The project as `docker compose config` prints it in YAML (its default format), byte
+    /// for byte: Go struct field order, yaml.v3's `omitempty` and key order, the `x-` keys
+    /// every struct keeps, libyaml's scalar styles.
+    pub fn to_yaml(&self, opts: &crate::render::RenderOptions<'_>) -> String {
+        let view = yaml_view::view(&self.project, self.yaml_extensions.as_ref());
+        crate::render::to_yaml(&view, opts)
+    }
 }
 
 /// Shared state of one load.
@@ -97,6 +111,7 @@ pub(crate) struct Ctx<'a> {
     pub sources: SourceSet,
     pub warnings: Vec<Warning>,
     pub service_extensions: IndexMap<String, Node>,
+    pub yaml_extensions: project::StructExtensions,
 }
 
 impl Ctx<'_> {
@@ -163,6 +178,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadF
         sources: SourceSet::default(),
         warnings: Vec::new(),
         service_extensions: IndexMap::new(),
+        yaml_extensions: project::StructExtensions::new(),
     };
     match load_in(&mut ctx) {
         Ok(project) => Ok(Loaded {
@@ -170,6 +186,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadF
             sources: ctx.sources,
             warnings: ctx.warnings,
             service_extensions: ctx.service_extensions,
+            yaml_extensions: opts.interpolate.then_some(ctx.yaml_extensions),
         }),
         Err(error) => Err(Box::new(LoadFailure {
             error,
@@ -184,9 +201,9 @@ fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
         return Err(Error::io("no configuration file provided: not found"));
     }
     let mut environment = opts.environment.clone();
-    environment
-        .entry("COMPOSE_PROJECT_NAME".to_owned())
-        .or_insert_with(|| opts.project_name.clone());
+    // compose-go sets it to the project name it decided on (`-p` wins over `.env` and the
+    // shell), whatever the environment said.
+    environment.insert("COMPOSE_PROJECT_NAME".to_owned(), opts.project_name.clone());
     let scope = ModelScope {
         files: opts
             .files

@@ -557,7 +557,12 @@ fn sorted_map(entries: BTreeMap<String, Node>, origin: Origin) -> Node {
     Node::map(m, origin)
 }
 
-fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
+fn decode(
+    ty: &Ty,
+    node: &Node,
+    path: &mut Vec<String>,
+    ext: &mut StructExtensions,
+) -> Result<Decoded> {
     let origin = node.origin;
     let str_out = |s: String| {
         let zero = s.is_empty();
@@ -954,7 +959,7 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                         let mut lm = Map::new();
                         for name in ["soft", "hard"] {
                             if let Some(x) = limits.get(name) {
-                                let d = decode(&Ty::Int, x, path)?;
+                                let d = decode(&Ty::Int, x, path, ext)?;
                                 if !d.zero {
                                     lm.insert(Key::new(name, x.origin), d.node);
                                 }
@@ -980,7 +985,7 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 zero,
             }
         }
-        Ty::Struct(fields) => decode_struct(fields, node, path)?,
+        Ty::Struct(fields) => decode_struct(fields, node, path, ext)?,
         Ty::MapOf(inner) | Ty::MapOfNullable(inner) => {
             let nullable = matches!(ty, Ty::MapOfNullable(_));
             let Value::Map(m) = &node.value else {
@@ -998,7 +1003,7 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
                 let out = if v.is_null() && nullable {
                     Node::null(v.origin)
                 } else {
-                    decode(inner, v, path)?.node
+                    decode(inner, v, path, ext)?.node
                 };
                 path.pop();
                 entries.insert(k.name.clone(), out);
@@ -1021,7 +1026,7 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 path.push(format!("[{i}]"));
-                let d = decode(inner, item, path);
+                let d = decode(inner, item, path, ext);
                 path.pop();
                 out.push(d?.node);
             }
@@ -1034,7 +1039,12 @@ fn decode(ty: &Ty, node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
     })
 }
 
-fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) -> Result<Decoded> {
+fn decode_struct(
+    fields: &'static [Field],
+    node: &Node,
+    path: &mut Vec<String>,
+    ext: &mut StructExtensions,
+) -> Result<Decoded> {
     let origin = node.origin;
     let empty = Map::new();
     let map = match &node.value {
@@ -1056,7 +1066,7 @@ fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) 
                     continue;
                 }
                 path.push(field.name.to_owned());
-                let decoded = decode(&field.ty, value, path);
+                let decoded = decode(&field.ty, value, path, ext);
                 path.pop();
                 let decoded = decoded?;
                 let keep = match field.presence {
@@ -1074,7 +1084,7 @@ fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) 
                 }
                 Presence::ValueStruct => {
                     path.push(field.name.to_owned());
-                    let decoded = decode(&field.ty, &Node::synthetic(Value::Null), path);
+                    let decoded = decode(&field.ty, &Node::synthetic(Value::Null), path, ext);
                     path.pop();
                     out.insert(Key::synthetic(field.json), decoded?.node);
                 }
@@ -1082,10 +1092,27 @@ fn decode_struct(fields: &'static [Field], node: &Node, path: &mut Vec<String>) 
             },
         }
     }
+    let extensions: Map = map
+        .iter()
+        .filter(|(k, _)| k.name.starts_with("x-"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !extensions.is_empty() {
+        ext.insert(extension_path(path), extensions);
+    }
     Ok(Decoded {
         node: Node::map(out, origin),
         zero: false,
     })
+}
+
+/// The `x-` keys of every decoded struct, by path (`services\0web\0deploy`): compose-go
+/// keeps them in each struct's `Extensions`, which its YAML output prints (inline, after the
+/// fields) and its JSON output leaves out.
+pub(crate) type StructExtensions = std::collections::HashMap<String, Map>;
+
+pub(crate) fn extension_path(path: &[String]) -> String {
+    path.join("\0")
 }
 
 /// Go stores `cpus`, `max_failure_ratio`... as float32: `0.3` prints as `0.3`, but a value with
@@ -1211,7 +1238,8 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, dict: Node, scope: &ModelScope) -> Result
                 ctx.service_extensions
                     .insert(name.name.clone(), Node::map(extensions, service.origin));
             }
-            let mut decoded = decode_struct(SERVICE, service, &mut path)?.node;
+            let mut decoded =
+                decode_struct(SERVICE, service, &mut path, &mut ctx.yaml_extensions)?.node;
             resolve_env_files(ctx, &mut decoded, sm, scope)?;
             services.insert(name.name.clone(), decoded);
         }
@@ -1775,7 +1803,8 @@ fn finish(
             path.clear();
             path.push(kind.to_owned());
             path.push(name.name.clone());
-            let mut decoded = decode_struct(fields, resource, &mut path)?.node;
+            let mut decoded =
+                decode_struct(fields, resource, &mut path, &mut ctx.yaml_extensions)?.node;
             if (kind == "secrets" || (kind == "configs" && resource.get("environment").is_some()))
                 && let Some(m) = decoded.as_map_mut()
             {
@@ -1793,6 +1822,14 @@ fn finish(
         Key::synthetic("services"),
         sorted_map(services, services_origin),
     );
+    let root_extensions: Map = root
+        .iter()
+        .filter(|(k, _)| k.name.starts_with("x-"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !root_extensions.is_empty() {
+        ctx.yaml_extensions.insert(String::new(), root_extensions);
+    }
     for (key, mut value) in root {
         if key.name.starts_with("x-") {
             empty_lists_to_null(&mut value);
