@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
 use stackplan_core::loader::{LoadOptions, Loaded, load};
-use stackplan_core::plan::{Plan, PlanOptions, plan, render};
+use stackplan_core::plan::{Plan, PlanOptions, plan, render, svg};
 use stackplan_core::rollout::{Scenario, Timing};
 use stackplan_core::source::FileSource;
 use std::collections::BTreeMap;
@@ -451,4 +451,292 @@ fn markdown_keeps_settings_diff_signs_and_every_result() {
         "{md}"
     );
     assert!(md.contains("at the end (24.8s): the service spec is back to the previous version"));
+}
+
+// ----- item 15: the SVG picture -----
+
+/// The value of attribute `name` in one element's text.
+fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    let start = element.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = element[start..].find('"')?;
+    Some(&element[start..start + len])
+}
+
+fn num(element: &str, name: &str) -> f64 {
+    attr(element, name).unwrap().parse().unwrap()
+}
+
+/// Every `<tag ...>` element's opening text.
+fn elements<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<{tag} ");
+    svg.match_indices(&open)
+        .map(|(at, _)| {
+            let rest = &svg[at..];
+            &rest[..rest.find('>').unwrap() + 1]
+        })
+        .collect()
+}
+
+/// `(left, top, right, bottom)` of a text, from its font size and a generous glyph width.
+fn text_box(element: &str, body: &str) -> (f64, f64, f64, f64) {
+    let (x, y, size) = (
+        num(element, "x"),
+        num(element, "y"),
+        num(element, "font-size"),
+    );
+    let w = body.chars().count() as f64 * size * 0.6;
+    let left = match attr(element, "text-anchor") {
+        Some("end") => x - w,
+        Some("middle") => x - w / 2.0,
+        _ => x,
+    };
+    (left, y - size * 0.8, left + w, y + size * 0.2)
+}
+
+fn texts(svg: &str) -> Vec<(String, (f64, f64, f64, f64))> {
+    svg.match_indices("<text ")
+        .map(|(at, _)| {
+            let rest = &svg[at..];
+            let head = &rest[..rest.find('>').unwrap() + 1];
+            let body = &rest[head.len()..rest.find("</text>").unwrap()];
+            (body.to_owned(), text_box(head, body))
+        })
+        .collect()
+}
+
+fn bars(svg: &str) -> Vec<(f64, f64, f64, f64)> {
+    elements(svg, "rect")
+        .into_iter()
+        .filter(|r| attr(r, "class").is_some_and(|c| c.split(' ').any(|w| w == "bar")))
+        .map(|r| {
+            let (x, y) = (num(r, "x"), num(r, "y"));
+            (x, y, x + num(r, "width"), y + num(r, "height"))
+        })
+        .collect()
+}
+
+fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+fn height(svg: &str) -> f64 {
+    num(elements(svg, "svg")[0], "height")
+}
+
+/// A service with `replicas` tasks whose release is unhealthy (§8 S5 with more replicas).
+fn wide(replicas: u32) -> Plan {
+    let deploy = format!("{{replicas: {replicas}, update_config: {{parallelism: 10}}}}");
+    transition(
+        &service("probe:v1", &deploy, HC_A),
+        &service("probe:v2", &deploy, HC_A),
+        &["healthy", "unhealthy"],
+    )
+}
+
+#[test]
+fn svg_has_a_legend_an_axis_and_human_titles() {
+    let svg = svg::svg(&example_plan());
+    let bodies: Vec<String> = texts(&svg).into_iter().map(|(b, _)| b).collect();
+    for entry in [
+        "previous version",
+        "new version",
+        "task of a failing version",
+        "faded: created, not serving yet",
+        "light: told to stop, still running",
+        "replicas serving (in the load balancer)",
+        "live containers",
+        "target replicas",
+        "UpdateStatus change",
+        "outage: no replica serving",
+        "replicas",
+        "seconds after the deploy",
+        "quotes-api — scenario healthy — completed after 44.2s",
+        "quotes-api — scenario unhealthy — rolled back after 24.8s",
+        "rollback_started 14.8s",
+    ] {
+        assert!(
+            bodies.iter().any(|b| b == entry),
+            "no text {entry:?} in {bodies:?}"
+        );
+    }
+    // The capacity axis has numbered ticks from 0 to the peak (6 containers).
+    for tick in ["0", "2", "4", "6"] {
+        assert!(bodies.iter().any(|b| b == tick), "no tick {tick}");
+    }
+    for internal in ["RolledBack", "(From)", "(To)", "Completed"] {
+        assert!(!svg.contains(internal), "{internal} in the SVG");
+    }
+    assert!(svg.contains("<title>old task 1 (O1), slot 1: created 0s, serving from 0s"));
+}
+
+#[test]
+fn svg_colours_failing_replacements_as_failing() {
+    let svg = svg::svg(&example_plan());
+    // In the unhealthy run, R1 replaces the failed N1 and never serves before the rollback
+    // removes it: it is drawn as failing, not as a healthy new task.
+    let at = svg
+        .find("<title>restart replacement 1 (R1), slot 1")
+        .unwrap();
+    let group = &svg[at..at + svg[at..].find("</g>").unwrap()];
+    assert!(group.contains("class=\"bar failed"), "{group}");
+    assert!(!group.contains("class=\"bar new"), "{group}");
+}
+
+#[test]
+fn svg_shades_outages() {
+    let svg = svg::svg(&s6());
+    // §8 S6: no replica serves from 0 to 4.4 s.
+    assert!(
+        svg.contains(r#"class="outage"><title>outage: no replica serving from 0s to 4.4s</title>"#),
+        "{svg}"
+    );
+    assert!(!svg::svg(&example_plan()).contains(r#"class="outage"><title>"#));
+}
+
+#[test]
+fn svg_labels_never_overlap_bars_or_each_other() {
+    for plan in [example_plan(), s6(), s9(), s12(), wide(12), wide(240)] {
+        let svg = svg::svg(&plan);
+        let texts = texts(&svg);
+        let bars = bars(&svg);
+        assert!(!bars.is_empty());
+        for (body, t) in &texts {
+            for b in &bars {
+                assert!(!overlap(*t, *b), "label {body:?} {t:?} overlaps bar {b:?}");
+            }
+        }
+        let status: Vec<_> = texts
+            .iter()
+            .filter(|(b, _)| {
+                b.contains("updating ")
+                    || b.contains("rollback_")
+                    || b.contains("completed ")
+                    || b.contains("paused ")
+            })
+            .collect();
+        for (i, (a, ta)) in status.iter().enumerate() {
+            for (b, tb) in &status[i + 1..] {
+                assert!(!overlap(*ta, *tb), "{a:?} overlaps {b:?}");
+            }
+        }
+        for (body, t) in &texts {
+            assert!(
+                t.0 >= 0.0 && t.2 <= 960.0,
+                "{body:?} leaves the picture: {t:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn svg_height_is_bounded_by_aggregating_lanes() {
+    let small = svg::svg(&wide(12));
+    let big = svg::svg(&wide(240));
+    let huge = svg::svg(&wide(2_000));
+    // Up to 50 slots, one lane each; beyond, lanes hold several slots.
+    assert!(small.contains(">slot 12<"));
+    assert!(
+        big.contains(">slots 1–5<") && big.contains(">slots 236–240<"),
+        "{big}"
+    );
+    assert!(!big.contains(">slot 51<"));
+    assert!(huge.contains(">slots 1961–2000<"));
+    // Two scenarios, at most 50 lanes each, whatever the replica count.
+    let lanes = |svg: &str| {
+        texts(svg)
+            .into_iter()
+            .filter(|(b, _)| b.starts_with("slot"))
+            .count()
+    };
+    assert_eq!(lanes(&small), 2 * 12);
+    assert_eq!(lanes(&big), 2 * 48);
+    assert_eq!(lanes(&huge), 2 * 50);
+    assert!(height(&huge) < 3_000.0, "{}", height(&huge));
+}
+
+/// `rsvg-convert` (Debian `librsvg2-bin`) or a loud skip; CI installs it and requires it.
+fn rsvg_convert() -> Option<&'static str> {
+    let found = std::process::Command::new("rsvg-convert")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("rsvg-convert");
+    }
+    if std::env::var_os("STACKPLAN_REQUIRE_RSVG").is_some() {
+        panic!(
+            "rsvg-convert is required (STACKPLAN_REQUIRE_RSVG is set): apt-get install librsvg2-bin"
+        );
+    }
+    eprintln!(
+        "\n==========\nSKIPPED: SVG to PNG: rsvg-convert not installed (apt-get install librsvg2-bin)\n==========\n"
+    );
+    None
+}
+
+/// Renders `svg` to PNG and returns the PNG's width and height (from its IHDR chunk).
+fn png_size(tool: &str, svg: &str, png: &Path) -> (u32, u32) {
+    let dir = png.parent().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let input = dir.join(format!(
+        "{}.svg",
+        png.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&input, svg).unwrap();
+    let out = std::process::Command::new(tool)
+        .arg("--output")
+        .arg(png)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "rsvg-convert: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn svg_renders_to_png() {
+    let Some(tool) = rsvg_convert() else { return };
+    let scratch = std::env::temp_dir().join(format!("stackplan-svg-{}", std::process::id()));
+    for (name, plan) in [
+        ("quotes", example_plan()),
+        ("s6", s6()),
+        ("wide", wide(240)),
+    ] {
+        let svg = svg::svg(&plan);
+        let size = png_size(tool, &svg, &scratch.join(format!("{name}.png")));
+        assert_eq!(size, (960, height(&svg).round() as u32), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// The README shows `docs/quotes-plan.svg` (and its PNG): it must be today's rendering of the
+/// example plan. `STACKPLAN_UPDATE_DOCS=1` rewrites both.
+#[test]
+fn docs_picture_is_the_current_example_plan() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    let svg = svg::svg(&example_plan());
+    let svg_path = docs.join("quotes-plan.svg");
+    let png_path = docs.join("quotes-plan.png");
+    if std::env::var_os("STACKPLAN_UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(&svg_path, &svg).unwrap();
+        let tool = rsvg_convert().expect("rsvg-convert is needed to update docs/quotes-plan.png");
+        png_size(tool, &svg, &png_path);
+    }
+    let committed = std::fs::read_to_string(&svg_path).unwrap_or_default();
+    assert!(
+        committed == svg,
+        "docs/quotes-plan.svg is not the current rendering: run STACKPLAN_UPDATE_DOCS=1 cargo test -p stackplan-core --test plan_render"
+    );
+    let png = std::fs::read(&png_path).unwrap();
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (960, height(&svg).round() as u32));
 }
