@@ -6,6 +6,7 @@
 //! (`-f`, `-p`, `--profile`, `--env-file`, `--project-directory`) are accepted before or after
 //! the sub-command, as with `docker compose`.
 
+mod completions;
 pub mod fs;
 mod lint_config;
 
@@ -298,6 +299,10 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
             })
         );
         return 0;
+    }
+    if let Some(status) = completions::intercept(&argv, io, <Cli as clap::CommandFactory>::command)
+    {
+        return status;
     }
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
