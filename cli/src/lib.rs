@@ -8,6 +8,7 @@
 //! (`-f`, `-p`, `--profile`, `--env-file`, `--project-directory`) are accepted before or after
 //! the sub-command, as with `docker compose`.
 
+mod completions;
 pub mod fs;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -278,6 +279,10 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
             })
         );
         return 0;
+    }
+    if let Some(status) = completions::intercept(&argv, io, <Cli as clap::CommandFactory>::command)
+    {
+        return status;
     }
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,

@@ -153,7 +153,7 @@ fn human_and_markdown_outputs() {
     ));
     assert!(md.starts_with("### stackplan: rollout plan"), "{md}");
     assert!(
-        md.contains("| quotes-api | rolling update | healthy: completed; unhealthy: ROLLED BACK |"),
+        md.contains("| quotes-api | rolling update | unhealthy: ROLLED BACK; healthy: completed |"),
         "{md}"
     );
     assert!(md.contains("<details>"));

@@ -28,6 +28,10 @@ use std::collections::BTreeMap;
 struct File {
     #[serde(default)]
     lint: LintSection,
+    /// `[pre-commit] sets = [[...]]`: the file sets the pre-commit hook lints together; read
+    /// by the hook (hook/main.rs), accepted here.
+    #[serde(default, rename = "pre-commit")]
+    _pre_commit: Option<toml::Table>,
 }
 
 #[derive(Deserialize, Default)]

@@ -432,9 +432,27 @@ fn convert_restart(
 }
 
 impl EffectiveService {
-    /// Fills in the `file:line` of each file-sourced field.
+    /// Fills in the `file:line` of each file-sourced field. An update or rollback setting
+    /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`) is dropped from the
+    /// merged model, as Compose drops it; it is found in the files as written instead, so it
+    /// is not reported as a default.
     pub fn locate(&mut self, sources: &crate::source::SourceSet) {
+        let mut written: Option<Vec<Vec<Node>>> = None;
         for field in &mut self.fields {
+            if let Source::Default { .. } = field.source
+                && let Some((block, key)) = field.field.split_once('.')
+                && matches!(block, "update_config" | "rollback_config")
+                // `monitor: 0s` is not sent at all: its default layer says so.
+                && key != "monitor"
+            {
+                let files = written.get_or_insert_with(|| parse_written(sources));
+                if let Some(node) = last_written(files, &self.name, &["deploy", block, key]) {
+                    field.source = Source::File {
+                        origin: node.origin,
+                        location: String::new(),
+                    };
+                }
+            }
             if let Source::File { origin, location } = &mut field.source {
                 *location = sources.locate_line(origin).unwrap_or_default();
             }
@@ -444,4 +462,34 @@ impl EffectiveService {
     pub fn field(&self, name: &str) -> Option<&EffectiveField> {
         self.fields.iter().find(|f| f.field == name)
     }
+}
+
+/// Every file's documents as written (before interpolation and merging).
+fn parse_written(sources: &crate::source::SourceSet) -> Vec<Vec<Node>> {
+    let limits = crate::yaml::Limits {
+        max_file_bytes: usize::MAX,
+        ..crate::yaml::Limits::default()
+    };
+    (0..sources.len())
+        .filter_map(|i| {
+            let id = crate::tree::FileId::try_from(i).ok()?;
+            let file = sources.get(id)?;
+            crate::yaml::parse(&file.text, id, &limits).ok()
+        })
+        .collect()
+}
+
+/// `services.SERVICE.PATH` in the last file that writes it.
+fn last_written<'a>(files: &'a [Vec<Node>], service: &str, path: &[&str]) -> Option<&'a Node> {
+    files
+        .iter()
+        .flatten()
+        .filter_map(|doc| {
+            let mut node = doc.get("services")?.get(service)?;
+            for key in path {
+                node = node.get(key)?;
+            }
+            Some(node)
+        })
+        .next_back()
 }
