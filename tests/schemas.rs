@@ -266,11 +266,194 @@ fn compose_schema_is_current_and_agrees_with_the_loader_on_the_corpus() {
             }
         }
     }
-    assert!(checked > floor, "only {checked} documents checked (expected more than {floor})");
+    assert!(
+        checked > floor,
+        "only {checked} documents checked (expected more than {floor})"
+    );
     assert!(
         problems.is_empty(),
         "{} disagreements:\n{}",
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The quotes example's files, as an API file map (name → text).
+fn quotes_files() -> serde_json::Map<String, serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quotes");
+    let mut files = serde_json::Map::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".yml") {
+            files.insert(name, std::fs::read_to_string(entry.path()).unwrap().into());
+        }
+    }
+    files.insert(".env".into(), "TAG=3\n".into());
+    // A stack with errors, warnings and infos in two files (as `lint_output` lints).
+    files.insert(
+        "lint-a.yml".into(),
+        "services:\n  api:\n    image: api:latest\n    restart: always\n    healthcheck:\n      test: [CMD, /app, -check]\n      interval: 2s\n      timeout: 3s\n      start_period: 5s\n    deploy:\n      replicas: 3\n".into(),
+    );
+    files.insert(
+        "lint-b.yml".into(),
+        "services:\n  api:\n    deploy:\n      update_config: {parallelism: 0, monitor: 0s, max_failure_ratio: 2}\n".into(),
+    );
+    files.insert(
+        ".stackplan.toml".into(),
+        "[lint.severity]\nno-resource-limits = \"off\"\n".into(),
+    );
+    files
+}
+
+/// One request of every operation (and of every error kind), answered by the core.
+fn real_traffic() -> Vec<(serde_json::Value, serde_json::Value)> {
+    let files = quotes_files();
+    let project = |compose: &[&str]| {
+        serde_json::json!({
+            "files": files, "working_directory": "/work/quotes",
+            "compose_files": compose, "environment": {"HOME": "/root"}
+        })
+    };
+    let desired = [
+        "compose.yml",
+        "prod.yml",
+        "prod-healthcheck.yml",
+        "prod-update-config.yml",
+        "prod-rollback-config.yml",
+        "release-3-bad.yml",
+    ];
+    let requests = [
+        serde_json::json!({"api_version": 1, "op": "version"}),
+        serde_json::json!({"api_version": 1, "op": "rules"}),
+        serde_json::json!({"api_version": 1, "op": "explain", "rule": "SP105"}),
+        serde_json::json!({"api_version": 1, "op": "config", "project": project(&desired)}),
+        serde_json::json!({"api_version": 1, "op": "config", "project": project(&desired),
+            "output": "json", "services": ["quotes-api"]}),
+        serde_json::json!({"api_version": 1, "op": "lint", "project": project(&["lint-a.yml", "lint-b.yml"]),
+            "format": "sarif", "discover_config": true, "engine_version": 27}),
+        serde_json::json!({"api_version": 1, "op": "lint", "project": project(&["compose.yml"]),
+            "target": "compose", "severity": {"SP301": "error"}}),
+        serde_json::json!({"api_version": 1, "op": "plan", "project": project(&desired),
+            "from_files": ["compose.yml", "prod.yml", "release-2.yml"],
+            "scenarios": ["healthy", "unhealthy", "crash-after=8s:1", "unschedulable"],
+            "timing": {"start_latency": "2s"}, "engine_version": "27.0", "format": "markdown"}),
+        serde_json::json!({"api_version": 1, "op": "plan", "project": project(&["compose.yml"])}),
+        // Failures of every kind.
+        serde_json::json!({"api_version": 1, "op": "config", "project": project(&["nope.yml"])}),
+        serde_json::json!({"api_version": 1, "op": "config", "project": {
+            "files": {"c.yml": "services:\n  a:\n    image: x\n    ports: [\"1:2:3:4\"]\n"},
+            "compose_files": ["c.yml"]}}),
+        serde_json::json!({"api_version": 1, "op": "plan", "scenarios": ["bogus"]}),
+        serde_json::json!({"api_version": 2, "op": "version"}),
+        serde_json::json!({"api_version": 1, "op": "explain", "rule": "SP999"}),
+    ];
+    requests
+        .into_iter()
+        .map(|request| {
+            let bytes = stackplan_core::api::handle_json(request.to_string().as_bytes());
+            (request, serde_json::from_slice(&bytes).unwrap())
+        })
+        .collect()
+}
+
+fn errors_of(validator: &jsonschema::Validator, value: &serde_json::Value) -> Vec<String> {
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn api_schemas_are_current_and_describe_real_traffic() {
+    use stackplan_core::api::{Request, Response};
+    let request_schema = serde_json::to_value(schemars::schema_for!(Request)).unwrap();
+    let response_schema = serde_json::to_value(schemars::schema_for!(Response)).unwrap();
+    check("api-request.schema.json", &request_schema);
+    check("api-response.schema.json", &response_schema);
+    let requests = jsonschema::validator_for(&request_schema).unwrap();
+    let responses = jsonschema::validator_for(&response_schema).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (request, response) in real_traffic() {
+        let op = request["op"].as_str().unwrap_or_default();
+        if request["api_version"] == 1 && request.get("scenarios").is_none() {
+            let e = errors_of(&requests, &request);
+            assert!(e.is_empty(), "{op} request: {}", e.join("\n"));
+        }
+        let e = errors_of(&responses, &response);
+        assert!(e.is_empty(), "{op} response: {}", e.join("\n"));
+        if response["ok"] == true {
+            kinds.insert(op.to_owned());
+        } else {
+            kinds.insert(format!(
+                "error:{}",
+                response["error"]["kind"].as_str().unwrap()
+            ));
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "config",
+            "error:invalid-input",
+            "error:invalid-request",
+            "error:io",
+            "error:unsupported-version",
+            "explain",
+            "lint",
+            "plan",
+            "rules",
+            "version"
+        ]
+    );
+    // Not vacuous: a response with a wrong type fails.
+    assert!(!responses.is_valid(&serde_json::json!({"api_version": 1, "op": "x", "ok": "yes"})));
+    assert!(
+        !requests.is_valid(&serde_json::json!({"api_version": 1, "op": "lint", "format": "pdf"}))
+    );
+}
+
+/// Every response type, read back from the JSON of a real response, serializes to the same
+/// JSON, and is the type its `op` says.
+#[test]
+fn every_response_round_trips_through_json() {
+    use stackplan_core::api::{Output, Response};
+    for (request, json) in real_traffic() {
+        let op = request["op"].as_str().unwrap_or_default();
+        let typed: Response = serde_json::from_value(json.clone())
+            .unwrap_or_else(|e| panic!("{op} response does not read back: {e}\n{json}"));
+        assert_eq!(serde_json::to_value(&typed).unwrap(), json, "{op}");
+        if let Some(result) = &typed.result {
+            let kind = match result {
+                Output::Plan(_) => "plan",
+                Output::Lint(_) => "lint",
+                Output::Config(_) => "config",
+                Output::Explain(_) => "explain",
+                Output::Rules(_) => "rules",
+                Output::Version(_) => "version",
+            };
+            assert_eq!(kind, op, "an {op} result read back as {kind}");
+        }
+    }
+}
+
+/// The typed lint report is exactly what `lint --format json` prints.
+#[test]
+fn the_api_lint_report_is_the_json_format() {
+    let (_, response) = real_traffic()
+        .into_iter()
+        .find(|(r, _)| r["op"] == "lint" && r["format"] == "sarif")
+        .unwrap();
+    let request = serde_json::json!({"api_version": 1, "op": "lint", "format": "json",
+        "project": {"files": quotes_files(), "working_directory": "/work/quotes",
+        "compose_files": ["lint-a.yml", "lint-b.yml"], "environment": {"HOME": "/root"}},
+        "discover_config": true, "engine_version": 27});
+    let json: serde_json::Value = serde_json::from_slice(&stackplan_core::api::handle_json(
+        request.to_string().as_bytes(),
+    ))
+    .unwrap();
+    let printed: serde_json::Value =
+        serde_json::from_str(json["result"]["output"].as_str().unwrap()).unwrap();
+    assert_eq!(json["result"]["report"], printed);
+    assert_eq!(response["result"]["report"], printed);
+    assert!(!printed["diagnostics"].as_array().unwrap().is_empty());
 }

@@ -8,6 +8,12 @@ pub struct DiskFiles {
     pub max_bytes: u64,
 }
 
+impl DiskFiles {
+    pub fn new(max_bytes: u64) -> Self {
+        DiskFiles { max_bytes }
+    }
+}
+
 impl FileSource for DiskFiles {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
         let file = std::fs::File::open(path).map_err(|e| describe(path, &e))?;
@@ -38,6 +44,10 @@ impl FileSource for DiskFiles {
 
     fn is_file(&self, path: &str) -> bool {
         std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        std::fs::metadata(path).is_ok()
     }
 }
 

@@ -2,21 +2,19 @@
 //! environment and the working directory, and writes to the given streams. The binary is a
 //! thin `main` over it; tests call it in-process with a case's exact arguments and environment.
 //!
-//! It reads files and the environment, calls the core, and prints. Global Compose options
+//! It maps the arguments to one [`stackplan_core::api`] request, lets the core read the files
+//! it needs from disk ([`fs::DiskFiles`]), and prints the response: option resolution,
+//! loading, linting, planning, the plan file and the renderers all live in the core. Global Compose options
 //! (`-f`, `-p`, `--profile`, `--env-file`, `--project-directory`) are accepted before or after
 //! the sub-command, as with `docker compose`.
 
 pub mod fs;
-mod lint_config;
 mod playground;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indexmap::IndexMap;
-use stackplan_core::error::{Error, ErrorKind};
-use stackplan_core::loader::{self, Loaded};
-use stackplan_core::options::{self, ProjectRequest};
-use stackplan_core::render::{self, RenderOptions};
-use stackplan_core::source::SourceSet;
+use stackplan_core::api;
+use stackplan_core::options::EngineVersion;
 use std::io::Write;
 
 #[derive(Parser, Debug)]
@@ -87,9 +85,9 @@ struct LintArgs {
     /// List every rule and exit
     #[arg(long)]
     list_rules: bool,
-    /// Docker Engine version on the nodes
-    #[arg(long, value_name = "MAJOR.MINOR")]
-    engine_version: Option<String>,
+    /// Docker Engine version on the nodes (27 and 27.0 alike)
+    #[arg(long, value_name = "MAJOR.MINOR", value_parser = engine_version)]
+    engine_version: Option<EngineVersion>,
     /// Nodes in the Swarm
     #[arg(long, value_name = "N")]
     nodes: Option<u32>,
@@ -144,9 +142,9 @@ struct PlanArgs {
     /// Exit 0 when nothing changes, 2 when something does, 1 on error
     #[arg(long)]
     detailed_exitcode: bool,
-    /// Docker Engine major version on the nodes (27+ probes every 5s during start_period)
-    #[arg(long, value_name = "MAJOR", default_value_t = 27)]
-    engine_version: u32,
+    /// Docker Engine version on the nodes (27 and 27.0 alike; 27+ probes every 5s during start_period)
+    #[arg(long, value_name = "MAJOR.MINOR", default_value = "27", value_parser = engine_version)]
+    engine_version: EngineVersion,
     /// Nodes in the Swarm (global services run one task per node)
     #[arg(long, value_name = "N", default_value_t = 1)]
     nodes: u32,
@@ -162,24 +160,6 @@ struct PlanArgs {
     /// Duration of one healthcheck probe
     #[arg(long, value_name = "DURATION", default_value = "100ms")]
     probe_duration: String,
-}
-
-impl PlanArgs {
-    fn timing(&self) -> Result<stackplan_core::rollout::Timing, String> {
-        let ms = |flag: &str, text: &str| {
-            stackplan_core::loader::project::parse_compose_duration(text)
-                .ok()
-                .and_then(|ns| u64::try_from(ns / 1_000_000).ok())
-                .ok_or_else(|| format!("--{flag} {text}: not a duration (like 1s, 500ms)"))
-        };
-        Ok(stackplan_core::rollout::Timing {
-            start_new_ms: ms("start-latency", &self.start_latency)?,
-            start_ready_ms: ms("ready-latency", &self.ready_latency)?,
-            sigterm_exit_ms: ms("sigterm-exit", &self.sigterm_exit)?,
-            probe_ms: ms("probe-duration", &self.probe_duration)?,
-            ..stackplan_core::rollout::Timing::default()
-        })
-    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -318,108 +298,104 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Command::Config(args) => run_config(&cli.project, &args, io),
         Command::Plan(args) => run_plan(&cli.project, &args, io),
         Command::Lint(args) => run_lint(&cli.project, &args, io),
-        Command::Explain(args) => run_explain(&args, io),
+        Command::Explain(args) => run_explain(&cli.project, &args, io),
         Command::Playground(args) => playground::run(&args, io),
     }
 }
 
-fn request(project: &ProjectArgs, config: &ConfigArgs, io: &Io<'_>) -> ProjectRequest {
-    ProjectRequest {
-        files: project.files.clone(),
+/// The project part of every request: the Compose options, the environment and the working
+/// directory. No files: the core reads the ones it needs through [`fs::DiskFiles`].
+fn project_input(project: &ProjectArgs, io: &Io<'_>) -> api::ProjectInput {
+    api::ProjectInput {
+        compose_files: project.files.clone(),
+        env_files: project.env_files.clone(),
+        environment: io.env.clone(),
         project_name: project.project_name.clone(),
         project_directory: project.project_directory.clone(),
-        env_files: project.env_files.clone(),
         profiles: project.profiles.clone(),
-        cwd: io.cwd.clone(),
-        os_env: io.env.clone(),
-        no_interpolate: config.no_interpolate,
-        no_normalize: config.no_normalize,
-        no_path_resolution: config.no_path_resolution,
+        working_directory: Some(io.cwd.clone()),
+        max_file_bytes: Some(project.max_file_size),
+        ..api::ProjectInput::default()
     }
 }
 
-fn report(error: &Error, sources: Option<&SourceSet>, io: &mut Io<'_>) -> u8 {
-    let place = error
-        .origin
-        .as_ref()
-        .and_then(|o| sources.and_then(|s| s.locate(o)));
-    match place {
-        Some(place) => writeln!(io.stderr, "error: {place}: {}", error.message),
-        None => writeln!(io.stderr, "error: {}", error.message),
+/// Sends one operation to the core, reading files from disk; an error is printed and
+/// becomes the exit status (1 invalid input, 2 anything else).
+fn call(
+    project: &ProjectArgs,
+    operation: api::Operation,
+    io: &mut Io<'_>,
+) -> Result<api::Output, u8> {
+    let disk = fs::DiskFiles::new(project.max_file_size);
+    let response = api::handle_with_files(
+        api::Request {
+            api_version: api::API_VERSION,
+            operation,
+        },
+        &disk,
+    );
+    match (response.result, response.error) {
+        (Some(output), None) => Ok(output),
+        (_, error) => {
+            let error = error.unwrap_or_else(|| {
+                api::ApiError::new(api::ApiErrorKind::Internal, "the core gave no answer")
+            });
+            let _ = writeln!(io.stderr, "error: {}", error.display());
+            Err(match error.kind {
+                api::ApiErrorKind::InvalidInput => 1,
+                _ => 2,
+            })
+        }
     }
-    .ok();
-    match error.kind {
-        ErrorKind::Invalid => 1,
-        ErrorKind::Io => 2,
+}
+
+fn print_warnings(warnings: &[api::LoadWarning], io: &mut Io<'_>) {
+    for warning in warnings {
+        let _ = writeln!(io.stderr, "warning: {}", warning.message);
     }
 }
 
 fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
-    let request = request(project, args, io);
-    let files = fs::DiskFiles {
-        max_bytes: project.max_file_size,
-    };
-    let mut opts = match options::resolve(&request, &files) {
-        Ok(o) => o,
-        Err(e) => return report(&e, None, io),
-    };
-    opts.limits.max_file_bytes = usize::try_from(project.max_file_size).unwrap_or(usize::MAX);
-    opts.selected_services = args.service_names.clone();
-    let loaded: Loaded = match loader::load(&opts, &files) {
-        Ok(l) => l,
-        Err(failure) => return report(&failure.error, Some(&failure.sources), io),
-    };
-    for warning in &loaded.warnings {
-        let _ = writeln!(io.stderr, "warning: {}", warning.message);
-    }
-    if args.quiet {
-        return 0;
-    }
-    let text = if args.services {
-        service_names(&loaded)
+    let output = if args.quiet {
+        api::ConfigOutput::None
+    } else if args.services {
+        api::ConfigOutput::ServiceNames
     } else if args.images {
-        images(&loaded, &opts.project_name)
+        api::ConfigOutput::Images
     } else {
-        let render_opts = RenderOptions {
-            escape_dollar: opts.interpolate,
-            origins: args.origins.then_some(&loaded.sources),
-        };
-        match (args.format, args.origins) {
-            (Format::Json, false) => render::to_json(&loaded.project, &render_opts) + "\n",
-            (Format::Json, true) => {
-                let _ = writeln!(io.stderr, "error: --origins needs the YAML format");
-                return 2;
-            }
-            (Format::Yaml, _) => render::to_yaml(&loaded.project, &render_opts),
+        match args.format {
+            Format::Yaml => api::ConfigOutput::Yaml,
+            Format::Json => api::ConfigOutput::Json,
         }
     };
-    write_output(args.output.as_deref(), &text, io)
+    let request = api::ConfigRequest {
+        project: project_input(project, io),
+        services: args.service_names.clone(),
+        output,
+        origins: args.origins,
+        no_interpolate: args.no_interpolate,
+        no_normalize: args.no_normalize,
+        no_path_resolution: args.no_path_resolution,
+    };
+    let result = match call(project, api::Operation::Config(request), io) {
+        Ok(api::Output::Config(result)) => result,
+        Ok(_) => return unexpected(io),
+        Err(status) => return status,
+    };
+    print_warnings(&result.warnings, io);
+    match &result.output {
+        Some(text) => write_output(args.output.as_deref(), text, io),
+        None => 0,
+    }
 }
 
-fn service_names(loaded: &Loaded) -> String {
-    let mut out = String::new();
-    if let Some(services) = loaded.project.get("services").and_then(|s| s.as_map()) {
-        for name in services.keys() {
-            out.push_str(&name.name);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn images(loaded: &Loaded, project: &str) -> String {
-    let mut out = String::new();
-    if let Some(services) = loaded.project.get("services").and_then(|s| s.as_map()) {
-        for (name, service) in services {
-            let image = service
-                .get("image")
-                .and_then(|i| i.as_str())
-                .map_or_else(|| format!("{project}-{}", name.name), str::to_owned);
-            out.push_str(&image);
-            out.push('\n');
-        }
-    }
-    out
+/// The core answered with another operation's result: a bug, reported as one.
+fn unexpected(io: &mut Io<'_>) -> u8 {
+    let _ = writeln!(
+        io.stderr,
+        "error: internal: the core answered another operation"
+    );
+    2
 }
 
 fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
@@ -443,251 +419,119 @@ fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
     }
 }
 
-/// Loads one file set with the shared project options.
-fn load_project(
-    project: &ProjectArgs,
-    files: &[String],
-    io: &mut Io<'_>,
-    print_warnings: bool,
-) -> Result<Loaded, u8> {
-    let mut args = project.clone();
-    args.files = files.to_vec();
-    let request = ProjectRequest {
-        files: args.files.clone(),
-        project_name: args.project_name.clone(),
-        project_directory: args.project_directory.clone(),
-        env_files: args.env_files.clone(),
-        profiles: args.profiles.clone(),
-        cwd: io.cwd.clone(),
-        os_env: io.env.clone(),
-        ..ProjectRequest::default()
-    };
-    let disk = fs::DiskFiles {
-        max_bytes: project.max_file_size,
-    };
-    let mut opts = options::resolve(&request, &disk).map_err(|e| report(&e, None, io))?;
-    opts.limits.max_file_bytes = usize::try_from(project.max_file_size).unwrap_or(usize::MAX);
-    let loaded = loader::load(&opts, &disk)
-        .map_err(|failure| report(&failure.error, Some(&failure.sources), io))?;
-    if print_warnings {
-        for warning in &loaded.warnings {
-            let _ = writeln!(io.stderr, "warning: {}", warning.message);
-        }
-    }
-    Ok(loaded)
-}
-
 fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
-    let mut scenarios = Vec::new();
-    for text in &args.scenarios {
-        match stackplan_core::rollout::Scenario::parse(text) {
-            Ok(s) => scenarios.push(s),
-            Err(e) => {
-                let _ = writeln!(io.stderr, "error: --scenario {text}: {e}");
-                return 2;
-            }
-        }
-    }
-    let timing = match args.timing() {
-        Ok(t) => t,
-        Err(message) => {
-            let _ = writeln!(io.stderr, "error: {message}");
-            return 2;
-        }
-    };
-    let desired = match load_project(project, &project.files, io, true) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let current = if args.from_files.is_empty() {
-        None
-    } else {
-        match load_project(project, &args.from_files, io, false) {
-            Ok(l) => Some(l),
-            Err(code) => return code,
-        }
-    };
-    let opts = stackplan_core::plan::PlanOptions {
-        scenarios,
+    let request = api::PlanRequest {
+        project: project_input(project, io),
+        from_files: args.from_files.clone(),
         services: args.services.clone(),
-        engine_major_version: args.engine_version,
-        nodes: args.nodes.max(1),
-        timing,
+        scenarios: args.scenarios.clone(),
+        timing: api::TimingInput {
+            start_latency: Some(args.start_latency.clone()),
+            ready_latency: Some(args.ready_latency.clone()),
+            sigterm_exit: Some(args.sigterm_exit.clone()),
+            probe_duration: Some(args.probe_duration.clone()),
+        },
+        engine_version: Some(args.engine_version),
+        nodes: Some(args.nodes),
+        format: match args.format {
+            PlanFormat::Human => api::PlanFormat::Human,
+            PlanFormat::Json => api::PlanFormat::Json,
+            PlanFormat::Markdown => api::PlanFormat::Markdown,
+            PlanFormat::Svg => api::PlanFormat::Svg,
+        },
     };
-    let plan = stackplan_core::plan::plan(current.as_ref(), &desired, &opts);
-    let changes = plan.changes;
-    let text = match args.format {
-        PlanFormat::Human => stackplan_core::plan::render::human(&plan),
-        PlanFormat::Markdown => stackplan_core::plan::render::markdown(&plan),
-        PlanFormat::Svg => stackplan_core::plan::svg::svg(&plan),
-        PlanFormat::Json => {
-            let document = stackplan_core::plan::PlanFile {
-                stackplan_version: env!("CARGO_PKG_VERSION").to_owned(),
-                core_sha256: core_fingerprint(),
-                inputs: input_hashes(&desired, current.as_ref()),
-                plan,
-            };
-            serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
-        }
+    let result = match call(project, api::Operation::Plan(request), io) {
+        Ok(api::Output::Plan(result)) => result,
+        Ok(_) => return unexpected(io),
+        Err(status) => return status,
     };
-    let status = write_output(args.output.as_deref(), &text, io);
+    print_warnings(&result.warnings, io);
+    let status = write_output(
+        args.output.as_deref(),
+        result.output.as_deref().unwrap_or_default(),
+        io,
+    );
     if status != 0 {
         return status;
     }
-    if args.detailed_exitcode && changes {
+    if args.detailed_exitcode && result.plan_file.plan.changes {
         2
     } else {
         0
     }
 }
 
-/// sha256 of every file a plan was made from, so a host can refuse a stale plan.
-fn input_hashes(
-    desired: &Loaded,
-    current: Option<&Loaded>,
-) -> Vec<stackplan_core::plan::InputFile> {
-    use sha2::{Digest, Sha256};
-    let mut entries = Vec::new();
-    for (role, loaded) in [("desired", Some(desired)), ("current", current)] {
-        let Some(loaded) = loaded else { continue };
-        for id in 0..loaded.sources.len() {
-            if let Some(file) = loaded.sources.get(id as u32) {
-                entries.push(stackplan_core::plan::InputFile {
-                    role: role.to_owned(),
-                    path: file.path.clone(),
-                    sha256: format!("{:x}", Sha256::digest(file.text.as_bytes())),
-                });
-            }
-        }
-    }
-    entries
-}
-
-/// A fingerprint of the planner: the sha256 of this binary's version and build of the core.
-fn core_fingerprint() -> String {
-    use sha2::{Digest, Sha256};
-    format!(
-        "{:x}",
-        Sha256::digest(concat!("stackplan-core ", env!("CARGO_PKG_VERSION")).as_bytes())
-    )
-}
-
-fn run_explain(args: &ExplainArgs, io: &mut Io<'_>) -> u8 {
-    match stackplan_core::lint::find_rule(&args.rule) {
-        Some(rule) => {
-            let _ = writeln!(
-                io.stdout,
-                "# {} {} ({:?}, default {:?})\n",
-                rule.id, rule.name, rule.family, rule.severity
-            );
-            let _ = writeln!(io.stdout, "{}", rule.doc.trim_end());
+fn run_explain(project: &ProjectArgs, args: &ExplainArgs, io: &mut Io<'_>) -> u8 {
+    let request = api::ExplainRequest {
+        rule: args.rule.clone(),
+    };
+    match call(project, api::Operation::Explain(request), io) {
+        Ok(api::Output::Explain(doc)) => {
+            let _ = write!(io.stdout, "{}", doc.output);
             0
         }
-        None => {
-            let _ = writeln!(
-                io.stderr,
-                "error: no rule {:?} (see `stackplan lint --list-rules`)",
-                args.rule
-            );
-            2
-        }
+        Ok(_) => unexpected(io),
+        Err(status) => status,
     }
-}
-
-fn list_rules(io: &mut Io<'_>) -> u8 {
-    for rule in stackplan_core::lint::RULES {
-        let _ = writeln!(
-            io.stdout,
-            "{}  {:<40} {:<8} {}",
-            rule.id,
-            rule.name,
-            format!("{:?}", rule.severity).to_lowercase(),
-            rule.summary
-        );
-    }
-    0
 }
 
 fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
-    use stackplan_core::lint::{self, Severity, render};
     if args.list_rules {
-        return list_rules(io);
-    }
-    let loaded = match load_project(project, &project.files, io, false) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let mut opts = lint::LintOptions::default();
-    let config_path = match &args.config {
-        Some(path) => Some(std::path::PathBuf::from(
-            stackplan_core::fspath::absolutize(&io.cwd, path),
-        )),
-        None => loaded
-            .sources
-            .get(0)
-            .map(|f| std::path::PathBuf::from(stackplan_core::fspath::dir(&f.path)))
-            .and_then(|dir| lint_config::discover(&dir)),
-    };
-    if let Some(path) = &config_path
-        && let Err(message) = lint_config::load(path, &mut opts)
-    {
-        let _ = writeln!(io.stderr, "error: {message}");
-        return 2;
-    }
-    if let Some(t) = args.target {
-        opts.target = Some(match t {
-            LintTarget::Swarm => lint::Target::Swarm,
-            LintTarget::Compose => lint::Target::Compose,
-        });
-    }
-    if let Some(v) = &args.engine_version {
-        match lint_config::parse_engine_version(v) {
-            Some(version) => opts.engine_version = version,
-            None => {
-                let _ = writeln!(
-                    io.stderr,
-                    "error: --engine-version {v}: expected MAJOR.MINOR such as 27.0"
-                );
-                return 2;
+        return match call(project, api::Operation::Rules {}, io) {
+            Ok(api::Output::Rules(rules)) => {
+                let _ = write!(io.stdout, "{}", rules.output);
+                0
             }
-        }
+            Ok(_) => unexpected(io),
+            Err(status) => status,
+        };
     }
-    if let Some(n) = args.nodes {
-        opts.nodes = n.max(1);
-    }
-    let diagnostics = lint::lint(&loaded, &opts);
     let github = io.env.get("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     let format = args.format.unwrap_or(if github {
         LintFormat::Github
     } else {
         LintFormat::Human
     });
-    let text = match format {
-        LintFormat::Human => {
-            let color = !io.env.contains_key("NO_COLOR")
-                && (io.stdout_is_terminal
-                    || io.env.get("STACKPLAN_COLOR").is_some_and(|v| v == "always"));
-            render::human::render(
-                &diagnostics,
-                &loaded.sources,
-                render::human::HumanOptions {
-                    color,
-                    summary: true,
-                },
-            )
-        }
-        LintFormat::Json => render::json::render(&diagnostics, &loaded.sources),
-        LintFormat::Sarif => render::sarif::render(&diagnostics, &loaded.sources),
-        LintFormat::Github => render::github::render(&diagnostics, &loaded.sources),
+    let color = !io.env.contains_key("NO_COLOR")
+        && (io.stdout_is_terminal || io.env.get("STACKPLAN_COLOR").is_some_and(|v| v == "always"));
+    let request = api::LintRequest {
+        project: project_input(project, io),
+        target: args.target.map(|t| match t {
+            LintTarget::Swarm => api::LintTarget::Swarm,
+            LintTarget::Compose => api::LintTarget::Compose,
+        }),
+        engine_version: args.engine_version,
+        nodes: args.nodes,
+        config_file: args.config.clone(),
+        discover_config: true,
+        format: match format {
+            LintFormat::Human => api::LintFormat::Human,
+            LintFormat::Json => api::LintFormat::Json,
+            LintFormat::Sarif => api::LintFormat::Sarif,
+            LintFormat::Github => api::LintFormat::Github,
+        },
+        color,
+        deny_warnings: args.deny.is_some(),
+        ..api::LintRequest::default()
     };
-    let status = write_output(args.output.as_deref(), &text, io);
+    let result = match call(project, api::Operation::Lint(request), io) {
+        Ok(api::Output::Lint(result)) => result,
+        Ok(_) => return unexpected(io),
+        Err(status) => return status,
+    };
+    let status = write_output(
+        args.output.as_deref(),
+        result.output.as_deref().unwrap_or_default(),
+        io,
+    );
     if status != 0 {
         return status;
     }
-    let floor = if args.deny.is_some() {
-        Severity::Warning
-    } else {
-        Severity::Error
-    };
-    u8::from(lint::has_at_least(&diagnostics, floor))
+    u8::from(result.failed)
+}
+
+/// `--engine-version`: `MAJOR` or `MAJOR.MINOR` (27 and 27.0 are the same).
+fn engine_version(text: &str) -> Result<EngineVersion, String> {
+    EngineVersion::parse(text)
+        .ok_or_else(|| format!("expected MAJOR or MAJOR.MINOR such as 27 or 27.0, not {text:?}"))
 }

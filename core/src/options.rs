@@ -273,6 +273,98 @@ pub fn normalize_project_name(name: &str) -> String {
         .to_owned()
 }
 
+/// A Docker Engine version, `MAJOR` or `MAJOR.MINOR` (`27` and `27.0` are the same). Lint and
+/// plan both take it; it decides Engine-version dependent defaults (the healthcheck
+/// `start_interval` probing of Engine 25+). Serialized as `"MAJOR.MINOR"`; read from that, from
+/// `"MAJOR"` or from a JSON number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EngineVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl EngineVersion {
+    /// What stackplan assumes when nothing is said: Engine 27.0.
+    pub const DEFAULT: EngineVersion = EngineVersion {
+        major: 27,
+        minor: 0,
+    };
+
+    /// Parses `27`, `27.0` or `27.3`; anything else is `None`.
+    pub fn parse(text: &str) -> Option<EngineVersion> {
+        let mut parts = text.trim().split('.');
+        let digits = |p: &str| -> Option<u32> {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            p.parse().ok()
+        };
+        let major = digits(parts.next()?)?;
+        let minor = match parts.next() {
+            Some(m) => digits(m)?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(EngineVersion { major, minor })
+    }
+}
+
+impl Default for EngineVersion {
+    fn default() -> Self {
+        EngineVersion::DEFAULT
+    }
+}
+
+impl std::fmt::Display for EngineVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl serde::Serialize for EngineVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EngineVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Text(String),
+            Number(serde_json::Number),
+        }
+        let text = match Written::deserialize(d)? {
+            Written::Text(t) => t,
+            Written::Number(n) => n.to_string(),
+        };
+        EngineVersion::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "engine version {text:?}: expected MAJOR or MAJOR.MINOR such as 27 or 27.0"
+            ))
+        })
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for EngineVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EngineVersion".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Docker Engine version: \"MAJOR.MINOR\" or \"MAJOR\" (or a number such as 27 or 27.0).",
+            "anyOf": [
+                {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
+                {"type": "number", "minimum": 0}
+            ]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +374,28 @@ mod tests {
         assert_eq!(normalize_project_name("My App!"), "myapp");
         assert_eq!(normalize_project_name("_x-1"), "x-1");
         assert_eq!(base_name("/home/u/book-ch14/"), "book-ch14");
+    }
+
+    #[test]
+    fn engine_versions_take_major_or_major_minor() {
+        let v27 = EngineVersion {
+            major: 27,
+            minor: 0,
+        };
+        assert_eq!(EngineVersion::parse("27"), Some(v27));
+        assert_eq!(EngineVersion::parse("27.0"), Some(v27));
+        assert_eq!(EngineVersion::parse("24.3").map(|v| v.minor), Some(3));
+        for bad in ["", "x", "27.", ".1", "27.0.1", "-1", "27.x"] {
+            assert_eq!(EngineVersion::parse(bad), None, "{bad}");
+        }
+        let from_number: EngineVersion = serde_json::from_str("27").unwrap_or_default();
+        assert_eq!(from_number, v27);
+        let from_float: EngineVersion =
+            serde_json::from_str("25.0").unwrap_or(EngineVersion { major: 0, minor: 9 });
+        assert_eq!(from_float.major, 25);
+        assert_eq!(
+            serde_json::to_string(&v27).ok().as_deref(),
+            Some("\"27.0\"")
+        );
     }
 }

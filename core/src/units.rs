@@ -26,7 +26,9 @@ mod shellwords;
 mod volume;
 
 pub use bytesize::parse_byte_size;
-pub use duration::{format_duration, go_time_quote, parse_duration};
+pub use duration::{
+    format_duration, go_time_quote, parse_compose_duration, parse_duration, parse_duration_ms,
+};
 pub use hosts::{format_extra_host, normalize_extra_host, parse_extra_host};
 pub use netip::{go_parse_ip, go_split_host_port};
 pub use ports::{PortConfig, parse_port_range, parse_port_short};

@@ -1,7 +1,9 @@
 //! The one door into the core: a versioned request → response API over JSON.
 //!
 //! Every front end (the CLI, the browser module, the host's plugin) sends the same
-//! [`Request`] and gets the same [`Response`] bytes back, so they cannot disagree.
+//! [`Request`] and gets the same [`Response`] back, so they cannot disagree. The CLI maps its
+//! argv to a request and renders the response; option resolution, loading, linting, planning,
+//! the plan file and the renderers all run here. See `docs/api.md`.
 //!
 //! Invariants: [`handle_json`] never panics and never fails to answer; every failure is a
 //! [`Response`] whose `error` says what went wrong and, when known, where. Every request and
@@ -11,7 +13,23 @@
 //! - request:  `{"api_version": 1, "op": "<operation>", ...the operation's fields}`
 //! - response: `{"api_version": 1, "op": "<operation>", "ok": true,  "result": {...}}`
 //!   or        `{"api_version": 1, "op": "<operation>", "ok": false, "error": {...}}`
+//!
+//! Files travel in the request ([`ProjectInput::files`]); [`handle_with_files`] also reads the
+//! files a request does not carry from a [`FileSource`] (the CLI's disk), through the same
+//! code path.
 
+pub mod lint_config;
+mod ops;
+pub mod project;
+
+pub use ops::{
+    ConfigOutput, ConfigRequest, ConfigResult, DiagnosticEntry, ExplainRequest, FixEntry,
+    LintFormat, LintReport, LintRequest, LintResult, LintSummary, LintTarget, PlanFormat,
+    PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TimingInput, Tool,
+};
+pub use project::{FileContent, LoadWarning, ProjectInput};
+
+use crate::source::{FileSource, Location, SourceSet};
 use serde::{Deserialize, Serialize};
 
 /// The version of the request/response envelope and of every operation's shape. A change
@@ -27,13 +45,38 @@ pub struct Request {
     pub operation: Operation,
 }
 
-/// The operations of the API.
+/// The operations of the API. (`engine-spec`, the Engine `ServiceSpec`s `docker stack deploy`
+/// would send, joins them with the typed Swarm model.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum Operation {
+    /// The merged project as `docker compose config` prints it.
+    Config(ConfigRequest),
+    /// Lint findings for the merged project.
+    Lint(LintRequest),
+    /// The plan of a deploy, as a plan file.
+    Plan(PlanRequest),
+    /// The documentation of one lint rule.
+    Explain(ExplainRequest),
+    /// Every lint rule.
+    Rules {},
     /// The core's version and the API version it speaks.
     Version {},
+}
+
+impl Operation {
+    /// The `op` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Config(_) => "config",
+            Operation::Lint(_) => "lint",
+            Operation::Plan(_) => "plan",
+            Operation::Explain(_) => "explain",
+            Operation::Rules {} => "rules",
+            Operation::Version {} => "version",
+        }
+    }
 }
 
 /// The answer to one [`Request`].
@@ -50,41 +93,95 @@ pub struct Response {
     pub error: Option<ApiError>,
 }
 
-/// What an operation returns.
+/// What an operation returns (the response's `op` says which).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Output {
+    // Order matters for reading back (untagged): the most specific shapes first.
+    Plan(Box<PlanResult>),
+    Lint(Box<LintResult>),
+    Config(ConfigResult),
+    Explain(RuleDoc),
+    Rules(RulesResult),
     Version(VersionInfo),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct VersionInfo {
     /// The core crate's version (`CARGO_PKG_VERSION`).
     pub core_version: String,
     pub api_version: u32,
+    /// A hash of the core's sources, fixed at build time (see `core/build.rs`).
+    #[serde(default)]
+    pub core_build_id: String,
 }
 
-/// A failure, as data. `location` is set when the failure is tied to a place in a file.
+/// What kind of failure an [`ApiError`] is. The CLI exits 1 for `invalid-input` and 2 for the
+/// others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiErrorKind {
+    /// The request is not valid JSON, names no known operation, or an option value is wrong
+    /// (an unknown scenario, a malformed duration, an unknown rule to explain).
+    InvalidRequest,
+    /// `api_version` is not one this core speaks.
+    UnsupportedVersion,
+    /// The files are invalid (syntax, schema, semantics): `location` says where when known.
+    InvalidInput,
+    /// A file the request needs is missing or cannot be read: `file` names it.
+    Io,
+    /// A bug: the core could not build its answer.
+    Internal,
+}
+
+/// A failure, as data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiError {
-    /// `invalid-request`, `unsupported-version`, `invalid-input` (exit 1 in the CLI) or `io`
-    /// (a file the request needs is missing: exit 2).
-    pub kind: String,
+    pub kind: ApiErrorKind,
     pub message: String,
+    /// Where in which file, when the failure is tied to a place in a file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<ApiLocation>,
+    pub location: Option<Location>,
+    /// The file an `io` error is about (as the request named it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
-/// A place in one of the request's files: 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct ApiLocation {
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
+impl ApiError {
+    pub fn new(kind: ApiErrorKind, message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind,
+            message: message.into(),
+            location: None,
+            file: None,
+        }
+    }
+
+    /// A core error, placed in the file it points into.
+    pub(crate) fn from_core(error: &crate::error::Error, sources: Option<&SourceSet>) -> ApiError {
+        ApiError {
+            kind: project::kind_of(error.kind),
+            message: error.message.clone(),
+            location: error
+                .origin
+                .as_ref()
+                .and_then(|o| sources.and_then(|s| s.location(o))),
+            file: None,
+        }
+    }
+
+    /// `file:line:column: message`, or the message alone, as the CLI prints it after `error: `.
+    pub fn display(&self) -> String {
+        match &self.location {
+            Some(place) => format!("{}: {}", place.display(), self.message),
+            None => self.message.clone(),
+        }
+    }
 }
 
 impl Response {
@@ -98,41 +195,62 @@ impl Response {
         }
     }
 
-    fn failed(op: Option<&str>, kind: &str, message: String) -> Response {
+    fn failed(op: Option<&str>, error: ApiError) -> Response {
         Response {
             api_version: API_VERSION,
             op: op.map(str::to_string),
             ok: false,
             result: None,
-            error: Some(ApiError {
-                kind: kind.to_string(),
-                message,
-                location: None,
-            }),
+            error: Some(error),
         }
     }
 }
 
-/// Answers one typed request.
+/// Answers one typed request from the files it carries.
 pub fn handle(request: Request) -> Response {
+    handle_in(request, None)
+}
+
+/// Answers one typed request; files the request does not carry are read from `files` (the
+/// CLI passes the disk, read once per file). Same code path as [`handle`].
+pub fn handle_with_files(request: Request, files: &dyn FileSource) -> Response {
+    handle_in(request, Some(files))
+}
+
+fn handle_in(request: Request, files: Option<&dyn FileSource>) -> Response {
     if request.api_version != API_VERSION {
         return Response::failed(
             None,
-            "unsupported-version",
-            format!(
-                "api_version {} is not supported; this core speaks {API_VERSION}",
-                request.api_version
+            ApiError::new(
+                ApiErrorKind::UnsupportedVersion,
+                format!(
+                    "api_version {} is not supported; this core speaks {API_VERSION}",
+                    request.api_version
+                ),
             ),
         );
     }
-    match request.operation {
-        Operation::Version {} => Response::ok(
-            "version",
-            Output::Version(VersionInfo {
-                core_version: env!("CARGO_PKG_VERSION").to_string(),
-                api_version: API_VERSION,
-            }),
-        ),
+    let op = request.operation.name();
+    let result = match request.operation {
+        Operation::Config(r) => ops::config(&r, files).map(Output::Config),
+        Operation::Lint(r) => ops::lint(&r, files).map(|r| Output::Lint(Box::new(r))),
+        Operation::Plan(r) => ops::plan(&r, files).map(|r| Output::Plan(Box::new(r))),
+        Operation::Explain(r) => ops::explain(&r).map(Output::Explain),
+        Operation::Rules {} => Ok(Output::Rules(ops::rules())),
+        Operation::Version {} => Ok(Output::Version(version_info())),
+    };
+    match result {
+        Ok(output) => Response::ok(op, output),
+        Err(error) => Response::failed(Some(op), error),
+    }
+}
+
+/// The core's version and build id.
+pub fn version_info() -> VersionInfo {
+    VersionInfo {
+        core_version: env!("CARGO_PKG_VERSION").to_string(),
+        api_version: API_VERSION,
+        core_build_id: crate::plan::file::CORE_BUILD_ID.to_string(),
     }
 }
 
@@ -141,9 +259,13 @@ pub fn handle(request: Request) -> Response {
 pub fn handle_json(request: &[u8]) -> Vec<u8> {
     let response = match serde_json::from_slice::<Request>(request) {
         Ok(request) => handle(request),
-        Err(error) => {
-            Response::failed(None, "invalid-request", format!("invalid request: {error}"))
-        }
+        Err(error) => Response::failed(
+            None,
+            ApiError::new(
+                ApiErrorKind::InvalidRequest,
+                format!("invalid request: {error}"),
+            ),
+        ),
     };
     // Serializing these plain data types cannot fail; the fallback keeps the no-panic promise.
     serde_json::to_vec(&response).unwrap_or_else(|_| {
@@ -155,18 +277,17 @@ pub fn handle_json(request: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn call(json: &str) -> Response {
+        serde_json::from_slice(&handle_json(json.as_bytes())).expect("response is JSON")
+    }
+
     #[test]
     fn version_round_trips() {
         let bytes = handle_json(br#"{"api_version":1,"op":"version"}"#);
         let response: Response = serde_json::from_slice(&bytes).expect("response is JSON");
         assert!(response.ok, "{}", String::from_utf8_lossy(&bytes));
-        assert_eq!(
-            response.result,
-            Some(Output::Version(VersionInfo {
-                core_version: env!("CARGO_PKG_VERSION").to_string(),
-                api_version: API_VERSION
-            }))
-        );
+        assert_eq!(response.result, Some(Output::Version(version_info())));
+        assert_eq!(version_info().core_version, env!("CARGO_PKG_VERSION"));
     }
 
     #[test]
@@ -176,26 +297,89 @@ mod tests {
             b"{",
             b"[]",
             b"{\"api_version\":1,\"op\":\"nope\"}",
+            b"{\"api_version\":1,\"op\":\"config\",\"project\":{\"nope\":1}}",
+            b"{\"api_version\":1,\"op\":\"plan\",\"engine_version\":\"x\"}",
             b"\xff",
         ] {
             let response: Response =
                 serde_json::from_slice(&handle_json(input)).expect("response is JSON");
             assert!(!response.ok);
             assert_eq!(
-                response.error.map(|e| e.kind).as_deref(),
-                Some("invalid-request")
+                response.error.map(|e| e.kind),
+                Some(ApiErrorKind::InvalidRequest),
+                "{}",
+                String::from_utf8_lossy(input)
             );
         }
     }
 
     #[test]
     fn other_versions_are_refused() {
-        let response: Response =
-            serde_json::from_slice(&handle_json(br#"{"api_version":2,"op":"version"}"#))
-                .expect("JSON");
+        let response = call(r#"{"api_version":2,"op":"version"}"#);
         assert_eq!(
-            response.error.map(|e| e.kind).as_deref(),
-            Some("unsupported-version")
+            response.error.map(|e| e.kind),
+            Some(ApiErrorKind::UnsupportedVersion)
         );
+    }
+
+    #[test]
+    fn config_from_files_in_the_request() {
+        let response = call(
+            r#"{"api_version":1,"op":"config","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    image: nginx:${TAG}\n",".env":"TAG=1.27\n"}},
+                "output":"json"}"#,
+        );
+        assert!(response.ok, "{response:?}");
+        let Some(Output::Config(result)) = response.result else {
+            panic!("not a config result: {response:?}")
+        };
+        assert_eq!(result.project_name, "p");
+        let output = result.output.unwrap_or_default();
+        assert!(output.contains("\"image\": \"nginx:1.27\""), "{output}");
+        let names: Vec<&str> = result.inputs.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(names, [".env", "compose.yml"]);
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error_naming_it() {
+        let response = call(
+            r#"{"api_version":1,"op":"config","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    extends: {file: base.yml, service: web}\n"}}}"#,
+        );
+        let error = response.error.expect("an error");
+        assert_eq!(error.kind, ApiErrorKind::Io, "{error:?}");
+        assert_eq!(error.file.as_deref(), Some("base.yml"), "{error:?}");
+        assert!(error.message.contains("base.yml"), "{error:?}");
+    }
+
+    #[test]
+    fn utf16_files_travel_as_base64() {
+        let text = "services:\n  web:\n    image: nginx\n";
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        let request = serde_json::json!({
+            "api_version": 1, "op": "config", "output": "service-names",
+            "project": {"working_directory": "/p", "compose_files": ["c.yml"],
+                "files": {"c.yml": {"base64": project::encode_base64(&bytes)}}}
+        });
+        let response = call(&request.to_string());
+        let Some(Output::Config(result)) = response.result else {
+            panic!("{response:?}")
+        };
+        assert_eq!(result.output.as_deref(), Some("web\n"));
+    }
+
+    #[test]
+    fn errors_in_files_carry_their_location() {
+        let response = call(
+            r#"{"api_version":1,"op":"config","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    image: x\n    ports: [\"no:such:port:x\"]\n"}}}"#,
+        );
+        let error = response.error.expect("an error");
+        assert_eq!(error.kind, ApiErrorKind::InvalidInput, "{error:?}");
+        let location = error.location.expect("a location");
+        assert_eq!((location.file.as_str(), location.line), ("compose.yml", 4));
     }
 }

@@ -1096,44 +1096,9 @@ fn round_f32(value: f64) -> f64 {
     format!("{single}").parse::<f64>().unwrap_or(value)
 }
 
-/// Compose parses durations with str2duration, which also knows days (`d`) and weeks (`w`).
-pub fn parse_compose_duration(text: &str) -> std::result::Result<i64, String> {
-    match units::parse_duration(text) {
-        Ok(n) => Ok(n),
-        Err(e) => {
-            if (text.contains('d') || text.contains('w'))
-                && let Some(n) = parse_days_weeks(text)
-            {
-                return Ok(n);
-            }
-            Err(e.message)
-        }
-    }
-}
-
-fn parse_days_weeks(text: &str) -> Option<i64> {
-    let mut total: i64 = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
-        let (number, tail) = rest.split_at(digits);
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, next) = tail.split_at(unit_len);
-        let factor: f64 = match unit {
-            "w" => 7.0 * 86_400e9,
-            "d" => 86_400e9,
-            _ => {
-                let part = format!("{number}{unit}");
-                units::parse_duration(&part).ok()? as f64 / number.parse::<f64>().ok()?
-            }
-        };
-        total = total.checked_add((number.parse::<f64>().ok()? * factor) as i64)?;
-        rest = next;
-    }
-    Some(total)
-}
+/// Compose parses durations with str2duration, which also knows days (`d`) and weeks (`w`);
+/// the crate's one duration parser lives in [`crate::units`].
+pub use crate::units::parse_compose_duration;
 
 /// A short-syntax volume in compose's long syntax.
 pub fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {

@@ -9,26 +9,33 @@ use crate::rollout::{
 };
 use crate::tree::{Node, Origin, Value};
 use crate::units;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an effective value comes from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// Written in a Compose file.
     File {
-        #[serde(skip)]
+        #[serde(skip, default = "synthetic_origin")]
         origin: Origin,
         /// `file:line`, filled in by [`EffectiveService::locate`].
         location: String,
     },
     /// Not written: the default of `layer` applies.
-    Default { layer: &'static str },
+    Default {
+        layer: std::borrow::Cow<'static, str>,
+    },
+}
+
+/// A plan read back from JSON no longer knows the origins behind its `file:line`s.
+fn synthetic_origin() -> Origin {
+    Origin::SYNTHETIC
 }
 
 /// One field of the effective spec.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveField {
     /// Dotted name, as in Compose: `update_config.parallelism`.
@@ -39,7 +46,7 @@ pub struct EffectiveField {
 }
 
 /// A service as Swarm will run it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveService {
     pub name: String,
@@ -78,7 +85,9 @@ impl Builder {
         self.fields.push(EffectiveField {
             field: field.to_owned(),
             value: value.into(),
-            source: Source::Default { layer },
+            source: Source::Default {
+                layer: layer.into(),
+            },
         });
     }
 }

@@ -4,6 +4,7 @@
 //! and for rolling updates one simulated rollout per scenario ([`crate::rollout`]).
 
 pub mod effective;
+pub mod file;
 pub mod render;
 pub mod svg;
 pub mod transition;
@@ -12,8 +13,10 @@ use crate::loader::Loaded;
 use crate::rollout::{self, RolloutPlan, RolloutRequest, Scenario, Timing};
 use crate::tree::Node;
 use effective::{EffectiveService, effective_service};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use transition::{Action, FieldChange};
+
+pub use file::{InputFile, PlanFile};
 
 /// What to plan and how to simulate.
 #[derive(Clone, Debug)]
@@ -41,31 +44,8 @@ impl Default for PlanOptions {
     }
 }
 
-/// A plan as `plan --format json` writes it: the plan with what it was made from, so a host
-/// can refuse a stale or tampered plan.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct PlanFile {
-    pub stackplan_version: String,
-    /// sha256 of the core's name and version.
-    pub core_sha256: String,
-    pub inputs: Vec<InputFile>,
-    pub plan: Plan,
-}
-
-/// One file a plan was made from.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct InputFile {
-    /// `desired` (the `-f` set) or `current` (the `--from-file` set).
-    pub role: String,
-    pub path: String,
-    /// sha256 of the file's decoded text.
-    pub sha256: String,
-}
-
 /// The plan of a whole stack.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     /// Whether the deploy changes anything (drives `--detailed-exitcode`).
@@ -74,7 +54,7 @@ pub struct Plan {
 }
 
 /// The plan of one service.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServicePlan {
     pub name: String,
@@ -88,7 +68,7 @@ pub struct ServicePlan {
     pub simulations: Vec<Simulation>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Simulation {
     pub scenario: String,
@@ -96,7 +76,7 @@ pub struct Simulation {
     pub result: SimulationResult,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum SimulationResult {

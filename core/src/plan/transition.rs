@@ -2,10 +2,10 @@
 //! desired model, and whether the change replaces tasks (semantics document §3.2).
 
 use crate::tree::{Node, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a deploy changes one service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -23,7 +23,7 @@ pub enum Action {
     Unchanged,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ChangeKind {
     #[serde(rename = "+")]
@@ -35,7 +35,7 @@ pub enum ChangeKind {
 }
 
 /// One changed leaf of the service model.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldChange {
     pub kind: ChangeKind,

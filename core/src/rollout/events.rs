@@ -13,7 +13,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::spec::{EffectiveUpdateConfig, Millis};
 
@@ -73,8 +73,14 @@ impl Serialize for TaskLabel {
     }
 }
 
+impl<'de> Deserialize<'de> for TaskLabel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(TaskLabel::from)
+    }
+}
+
 /// The result of [`simulate`](super::simulate).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RolloutPlan {
     /// What the rollout amounts to (see [`Outcome`]).
@@ -129,7 +135,7 @@ pub struct RolloutPlan {
 /// still waiting at the end ([`HangsForever`](Outcome::HangsForever),
 /// [`Unfinished`](Outcome::Unfinished)); a rollback that paused; a rollback that completed
 /// (even if a later pass then wrote `completed`); otherwise the last UpdateStatus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -154,7 +160,7 @@ pub enum Outcome {
 }
 
 /// One of the two specs of the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SpecSide {
@@ -165,7 +171,7 @@ pub enum SpecSide {
 }
 
 /// Swarm's UpdateStatus states, with the API's names (moby/moby `api/types/swarm/service.go`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateState {
@@ -198,7 +204,7 @@ impl UpdateState {
 }
 
 /// One UpdateStatus write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusChange {
     /// When it was written.
@@ -210,7 +216,7 @@ pub struct StatusChange {
 }
 
 /// A sample of capacity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CapacityPoint {
     /// Instant.
@@ -222,7 +228,7 @@ pub struct CapacityPoint {
 }
 
 /// One step of the timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineEvent {
     /// Instant.
@@ -233,7 +239,7 @@ pub struct TimelineEvent {
 }
 
 /// Who created a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Creator {
@@ -248,7 +254,7 @@ pub enum Creator {
 }
 
 /// Who told a task to stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StopCause {
@@ -259,7 +265,7 @@ pub enum StopCause {
 }
 
 /// The kind of an updater pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PassKind {
@@ -272,7 +278,7 @@ pub enum PassKind {
 }
 
 /// The observed end state of a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndState {
@@ -285,7 +291,7 @@ pub enum EndState {
 }
 
 /// What the updater did about a counted failure above the ratio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionTaken {
@@ -299,7 +305,7 @@ pub enum ActionTaken {
 }
 
 /// Timeline steps. Serialized with a `kind` tag in snake_case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
@@ -446,7 +452,7 @@ pub enum EventKind {
 }
 
 /// Summary of one task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskSummary {
     /// Label.
@@ -474,7 +480,7 @@ pub struct TaskSummary {
 }
 
 /// The failure that made the updater act.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Detection {
     /// When the updater evaluated it and acted.
@@ -492,7 +498,7 @@ pub struct Detection {
 }
 
 /// A rollback.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RollbackSummary {
     /// When it started.
@@ -510,7 +516,7 @@ pub struct RollbackSummary {
 }
 
 /// One updater pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PassSummary {
     /// Pass number (1-based).
@@ -530,7 +536,7 @@ pub struct PassSummary {
 }
 
 /// A problem worth showing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// Machine-readable kind.
@@ -544,7 +550,7 @@ pub struct Warning {
 }
 
 /// Warning kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
@@ -569,7 +575,7 @@ pub enum WarningKind {
 }
 
 /// A nondeterministic point of Swarm and the outcome the simulator chose.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Note {
     /// Machine-readable kind.
@@ -581,7 +587,7 @@ pub struct Note {
 }
 
 /// Note kinds (§7 "Nondeterminism to surface").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {

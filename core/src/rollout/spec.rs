@@ -356,7 +356,7 @@ pub enum RestartCondition {
 }
 
 /// An `UpdateConfig` with swarmkit's defaults applied, as `Updater.Run` uses it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveUpdateConfig {
     /// Literal parallelism (0 = one worker per dirty slot).

@@ -3,6 +3,12 @@
 //! `start_interval`, deploy `update_config`/`rollback_config` `delay`/`monitor` and
 //! `restart_policy` `delay`/`window`.
 
+//!
+//! This is the crate's one duration parser: Compose fields, `x-stackplan.timing`, the plan's
+//! timing flags and scenario strings all go through [`parse_duration`], directly or through
+//! [`parse_compose_duration`] (which adds str2duration's days and weeks) and
+//! [`parse_duration_ms`] (whole milliseconds, for the simulator's clock).
+
 use super::UnitError;
 
 /// 2^63 as u64: Go's `1<<63`, the magnitude bound of a Duration.
@@ -14,6 +20,53 @@ const MILLISECOND: u64 = 1_000_000;
 const SECOND: u64 = 1_000_000_000;
 const MINUTE: u64 = 60 * SECOND;
 const HOUR: u64 = 60 * MINUTE;
+
+/// How Compose reads a duration field: Go's [`parse_duration`], and when that fails,
+/// str2duration's days (`d`) and weeks (`w`) too (`1w2d3h`). Nanoseconds; the error is Go's.
+pub fn parse_compose_duration(text: &str) -> Result<i64, String> {
+    match parse_duration(text) {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            if (text.contains('d') || text.contains('w'))
+                && let Some(n) = parse_days_weeks(text)
+            {
+                return Ok(n);
+            }
+            Err(e.message)
+        }
+    }
+}
+
+fn parse_days_weeks(text: &str) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let (number, tail) = rest.split_at(digits);
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_len);
+        let factor: f64 = match unit {
+            "w" => 7.0 * 86_400e9,
+            "d" => 86_400e9,
+            _ => {
+                let part = format!("{number}{unit}");
+                parse_duration(&part).ok()? as f64 / number.parse::<f64>().ok()?
+            }
+        };
+        total = total.checked_add((number.parse::<f64>().ok()? * factor) as i64)?;
+        rest = next;
+    }
+    Some(total)
+}
+
+/// A duration as the simulator takes it: [`parse_compose_duration`] in whole milliseconds
+/// (rounded toward zero); a negative duration is an error.
+pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
+    let ns = parse_compose_duration(text)?;
+    u64::try_from(ns / 1_000_000).map_err(|_| format!("negative duration {text:?}"))
+}
 
 /// Go's `time.ParseDuration` (Go 1.24), returning nanoseconds.
 ///

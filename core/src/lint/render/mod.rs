@@ -13,34 +13,13 @@ use super::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceSet;
 use crate::tree::Origin;
 
-/// A resolved location: file name (as the user gave it) and 1-based positions, with the end
-/// column inclusive.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Location {
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-}
+/// A resolved location: the crate's one [`Location`] type (file name as the user gave it,
+/// 1-based positions, end column inclusive).
+pub use crate::source::Location;
 
-/// The file name and a sane span for an origin (mapping values carry an empty span that
-/// ends before it starts; they become one character wide).
+/// The file name and a sane span for an origin (see [`SourceSet::location`]).
 pub fn locate(sources: &SourceSet, origin: &Origin) -> Option<Location> {
-    let file = sources.get(origin.file)?;
-    let (end_line, end_column) =
-        if (origin.end_line, origin.end_column) < (origin.line, origin.column) {
-            (origin.line, origin.column)
-        } else {
-            (origin.end_line, origin.end_column)
-        };
-    Some(Location {
-        file: file.display_name.clone(),
-        line: origin.line,
-        column: origin.column,
-        end_line,
-        end_column,
-    })
+    sources.location(origin)
 }
 
 /// The text of a 1-based line of a file, without its line break.

@@ -1,0 +1,172 @@
+//! `.stackplan.toml`: per-project lint settings, parsed here from its text (the caller hands
+//! the file in like any other; [`discover`] finds it through the [`FileSource`]).
+//!
+//! ```toml
+//! [lint]
+//! target = "swarm"                 # or "compose"; default: swarm when any service has `deploy`
+//! disable = ["image-not-pinned"]   # rule ids or names
+//!
+//! [lint.severity]                  # error | warning | info | off
+//! SP105 = "error"
+//! no-resource-limits = "off"
+//!
+//! [lint.options]
+//! capacity-threshold = 0.5         # SP102: least share of replicas that must keep serving
+//! engine-version = "27.0"          # Docker Engine on the nodes (27 and 27.0 alike)
+//! nodes = 3                        # nodes in the Swarm
+//! ```
+
+use crate::fspath;
+use crate::lint::{Level, LintOptions, Target};
+use crate::options::EngineVersion;
+use crate::source::FileSource;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    lint: LintSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct LintSection {
+    target: Option<String>,
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+    #[serde(default)]
+    options: Options,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Options {
+    capacity_threshold: Option<f64>,
+    engine_version: Option<toml::Value>,
+    nodes: Option<u32>,
+}
+
+/// Finds `.stackplan.toml` from the folder `start` upward, stopping at the repository root
+/// (the folder holding `.git`).
+pub fn discover(fs: &dyn FileSource, start: &str) -> Option<String> {
+    let mut dir = fspath::clean(start);
+    loop {
+        let candidate = fspath::join(&dir, ".stackplan.toml");
+        if fs.is_file(&candidate) {
+            return Some(candidate);
+        }
+        if fs.exists(&fspath::join(&dir, ".git")) {
+            return None;
+        }
+        let parent = fspath::dir(&dir);
+        if parent == dir {
+            return None;
+        }
+        dir = parent;
+    }
+}
+
+/// Applies the text of a config file named `name` to lint options; the error names the file
+/// (and the line, for TOML errors).
+pub fn apply(name: &str, text: &str, opts: &mut LintOptions) -> Result<(), String> {
+    let file: File = toml::from_str(text).map_err(|e| {
+        let place = e
+            .span()
+            .map(|s| {
+                let line = 1 + text[..s.start.min(text.len())].matches('\n').count();
+                format!(":{line}")
+            })
+            .unwrap_or_default();
+        format!("{name}{place}: {}", e.message())
+    })?;
+    let lint = file.lint;
+    if let Some(t) = lint.target {
+        opts.target =
+            Some(Target::parse(&t).ok_or_else(|| {
+                format!("{name}: lint.target must be swarm or compose, not {t:?}")
+            })?);
+    }
+    opts.disabled.extend(lint.disable);
+    for (rule, level) in lint.severity {
+        let parsed = Level::parse(&level).ok_or_else(|| {
+            format!(
+                "{name}: lint.severity.{rule} must be error, warning, info or off, not {level:?}"
+            )
+        })?;
+        opts.severity.insert(rule, parsed);
+    }
+    if let Some(t) = lint.options.capacity_threshold {
+        opts.capacity_threshold = t;
+    }
+    if let Some(v) = lint.options.engine_version {
+        let text = match &v {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            other => other.type_str().to_owned(),
+        };
+        let version = EngineVersion::parse(&text).ok_or_else(|| {
+            format!("{name}: lint.options.engine-version must look like 27.0, not {text:?}")
+        })?;
+        opts.engine_version = (version.major, version.minor);
+    }
+    if let Some(n) = lint.options.nodes {
+        opts.nodes = n.max(1);
+    }
+    // Unknown rule ids in the file are reported by the linter as SP000, naming this file.
+    opts.config_name = Some(name.to_owned());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemoryFiles;
+
+    #[test]
+    fn the_file_sets_every_option() {
+        let mut opts = LintOptions::default();
+        let text = "[lint]\ntarget = \"compose\"\ndisable = [\"SP101\"]\n[lint.severity]\nSP105 = \"off\"\n[lint.options]\ncapacity-threshold = 0.7\nengine-version = 25\nnodes = 3\n";
+        assert_eq!(apply("x.toml", text, &mut opts), Ok(()));
+        assert_eq!(opts.target, Some(Target::Compose));
+        assert_eq!(opts.disabled, vec!["SP101".to_owned()]);
+        assert_eq!(opts.severity.get("SP105"), Some(&Level::Off));
+        assert_eq!(opts.engine_version, (25, 0));
+        assert_eq!(opts.nodes, 3);
+        assert_eq!(opts.config_name.as_deref(), Some("x.toml"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let mut opts = LintOptions::default();
+        let err = apply("cfg.toml", "[lint]\n\ntarget = 3\n", &mut opts).unwrap_err();
+        assert!(err.starts_with("cfg.toml:3: "), "{err}");
+        let err = apply("cfg.toml", "[lint.severity]\nSP1 = \"loud\"\n", &mut opts).unwrap_err();
+        assert!(err.contains("lint.severity.SP1"), "{err}");
+    }
+
+    #[test]
+    fn discovery_stops_at_the_repository_root() {
+        let fs = MemoryFiles::new()
+            .with("/repo/.stackplan.toml", "")
+            .with("/repo/.git/HEAD", "")
+            .with("/.stackplan.toml", "");
+        assert_eq!(
+            discover(&fs, "/repo/a/b").as_deref(),
+            Some("/repo/.stackplan.toml")
+        );
+        let fs = MemoryFiles::new()
+            .with("/repo/.git/HEAD", "")
+            .with("/.stackplan.toml", "");
+        assert_eq!(discover(&fs, "/repo/a"), None);
+        let fs = MemoryFiles::new().with("/.stackplan.toml", "");
+        assert_eq!(
+            discover(&fs, "/repo/a").as_deref(),
+            Some("/.stackplan.toml")
+        );
+    }
+}

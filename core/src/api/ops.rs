@@ -1,0 +1,694 @@
+//! The operations behind [`super::handle`]: their request and result types and how each runs.
+
+use super::project::{self, LoadSwitches, LoadWarning, ProjectInput};
+use super::{ApiError, ApiErrorKind, lint_config};
+use crate::fspath;
+use crate::lint::{self, Severity};
+use crate::loader::Loaded;
+use crate::options::EngineVersion;
+use crate::plan::file::{self as plan_file, InputFile, PlanFile};
+use crate::render::{self, RenderOptions};
+use crate::rollout::{Scenario, Timing};
+use crate::source::{FileSource, Location, MemoryFiles, ReadLog};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+fn invalid_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(ApiErrorKind::InvalidRequest, message)
+}
+
+/// Loads one file set, naming the file of an `io` failure.
+fn load_logged(
+    input: &ProjectInput,
+    files_override: Option<&[String]>,
+    switches: LoadSwitches,
+    selected: &[String],
+    shared: &dyn FileSource,
+) -> Result<(Loaded, String, Vec<crate::source::ReadFile>), ApiError> {
+    let log = ReadLog::new(shared);
+    match project::load(input, files_override, switches, selected, &log) {
+        Ok((loaded, name)) => Ok((loaded, name, log.files())),
+        Err(mut error) => {
+            if error.kind == ApiErrorKind::Io
+                && let Some(path) = log.failed().last()
+            {
+                error.file = Some(input.display_name(path));
+            }
+            Err(error)
+        }
+    }
+}
+
+fn memory<'a>(
+    input: &ProjectInput,
+    fallback: Option<&'a dyn FileSource>,
+) -> Result<MemoryFiles<'a>, ApiError> {
+    input.source(fallback)
+}
+
+// ---------------------------------------------------------------------------------- config
+
+/// `config`: the merged project as `docker compose config` prints it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigRequest {
+    pub project: ProjectInput,
+    /// Only these services and their dependencies (`config SERVICE...`).
+    pub services: Vec<String>,
+    pub output: ConfigOutput,
+    /// Annotate each YAML value with the `file:line` that set it (`--origins`, YAML only).
+    pub origins: bool,
+    pub no_interpolate: bool,
+    pub no_normalize: bool,
+    pub no_path_resolution: bool,
+}
+
+/// What `config` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigOutput {
+    /// The canonical YAML (`docker compose config`).
+    #[default]
+    Yaml,
+    /// The same model as JSON (`--format json`).
+    Json,
+    /// Service names, one per line (`--services`).
+    ServiceNames,
+    /// Image names, one per line (`--images`).
+    Images,
+    /// Only validate (`--quiet`).
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConfigResult {
+    /// The project name decided (`-p`, `COMPOSE_PROJECT_NAME`, `name:`, or the folder).
+    pub project_name: String,
+    /// The text asked for (absent for `none`).
+    pub output: Option<String>,
+    /// What Compose would print on stderr as `warning: ...`.
+    pub warnings: Vec<LoadWarning>,
+    /// Every file read, with its sha256.
+    pub inputs: Vec<InputFile>,
+}
+
+pub(super) fn config(
+    request: &ConfigRequest,
+    fallback: Option<&dyn FileSource>,
+) -> Result<ConfigResult, ApiError> {
+    if request.origins && request.output == ConfigOutput::Json {
+        return Err(invalid_request("--origins needs the YAML format"));
+    }
+    let input = &request.project;
+    let files = memory(input, fallback)?;
+    let switches = LoadSwitches {
+        no_interpolate: request.no_interpolate,
+        no_normalize: request.no_normalize,
+        no_path_resolution: request.no_path_resolution,
+    };
+    let (loaded, project_name, read) =
+        load_logged(input, None, switches, &request.services, &files)?;
+    let output = match request.output {
+        ConfigOutput::None => None,
+        ConfigOutput::ServiceNames => Some(service_names(&loaded)),
+        ConfigOutput::Images => Some(images(&loaded, &project_name)),
+        ConfigOutput::Yaml | ConfigOutput::Json => {
+            let render_opts = RenderOptions {
+                escape_dollar: !request.no_interpolate,
+                origins: request.origins.then_some(&loaded.sources),
+            };
+            Some(if request.output == ConfigOutput::Json {
+                render::to_json(&loaded.project, &render_opts) + "\n"
+            } else {
+                render::to_yaml(&loaded.project, &render_opts)
+            })
+        }
+    };
+    Ok(ConfigResult {
+        project_name,
+        output,
+        warnings: project::warnings(&loaded),
+        inputs: plan_file::inputs("desired", &read, &|p| input.display_name(p)),
+    })
+}
+
+fn service_names(loaded: &Loaded) -> String {
+    let mut out = String::new();
+    if let Some(services) = loaded.project.get("services").and_then(|s| s.as_map()) {
+        for name in services.keys() {
+            out.push_str(&name.name);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn images(loaded: &Loaded, project: &str) -> String {
+    let mut out = String::new();
+    if let Some(services) = loaded.project.get("services").and_then(|s| s.as_map()) {
+        for (name, service) in services {
+            let image = service
+                .get("image")
+                .and_then(|i| i.as_str())
+                .map_or_else(|| format!("{project}-{}", name.name), str::to_owned);
+            out.push_str(&image);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------ lint
+
+/// `lint`: findings for the merged project.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct LintRequest {
+    pub project: ProjectInput,
+    /// `swarm` or `compose` (default: swarm when any service has `deploy` keys).
+    pub target: Option<LintTarget>,
+    /// Docker Engine version on the nodes (default 27.0).
+    pub engine_version: Option<EngineVersion>,
+    /// Nodes in the Swarm (default 1; at least 1).
+    pub nodes: Option<u32>,
+    /// SP102's least share of replicas that must keep serving (default 0.5).
+    pub capacity_threshold: Option<f64>,
+    /// Rules not to run (ids or names), after the config file's.
+    pub disable: Vec<String>,
+    /// Level per rule (id or name): `error`, `warning`, `info` or `off`, over the config file's.
+    pub severity: IndexMap<String, String>,
+    /// A `.stackplan.toml` to read (a path among the files).
+    pub config_file: Option<String>,
+    /// Without `config_file`: look for `.stackplan.toml` from the first Compose file's folder
+    /// up to the repository root (the folder holding `.git`).
+    pub discover_config: bool,
+    /// Also render the findings in this format into `output`.
+    pub format: LintFormat,
+    /// ANSI colours in the `human` format.
+    pub color: bool,
+    /// `failed` also on warnings (`--deny warnings`).
+    pub deny_warnings: bool,
+}
+
+/// What the files are linted for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LintTarget {
+    Swarm,
+    Compose,
+}
+
+/// A rendering of lint findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LintFormat {
+    /// No rendering: the typed `report` only.
+    #[default]
+    None,
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LintResult {
+    /// The target linted for (asked, or detected).
+    pub target: LintTarget,
+    /// The findings; exactly what `lint --format json` prints.
+    pub report: LintReport,
+    /// Whether a finding reaches the failing level (error, or warning with `deny_warnings`):
+    /// the CLI exits 1.
+    pub failed: bool,
+    /// The findings rendered in the requested `format`.
+    pub output: Option<String>,
+    /// The `.stackplan.toml` applied, if any.
+    pub config_file: Option<String>,
+    pub warnings: Vec<LoadWarning>,
+    pub inputs: Vec<InputFile>,
+}
+
+/// The stable JSON form of a lint run (`schemas/diagnostics.schema.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LintReport {
+    pub version: u32,
+    pub tool: Tool,
+    pub summary: LintSummary,
+    pub diagnostics: Vec<DiagnosticEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LintSummary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+/// One finding. Every field is always present (`null` when unknown).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DiagnosticEntry {
+    /// Stable rule id, e.g. `SP101`.
+    pub rule: String,
+    /// The rule's kebab-case name.
+    pub name: String,
+    /// `error`, `warning` or `info`.
+    pub severity: String,
+    pub message: String,
+    pub service: Option<String>,
+    pub location: Option<Location>,
+    pub help: Option<String>,
+    pub fix: Option<FixEntry>,
+    pub related: Vec<RelatedEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FixEntry {
+    pub description: String,
+    pub replacement: Option<String>,
+    pub location: Option<Location>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RelatedEntry {
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+fn report(diagnostics: &[lint::Diagnostic], sources: &crate::source::SourceSet) -> LintReport {
+    let loc = |o: &Option<crate::tree::Origin>| o.as_ref().and_then(|o| sources.location(o));
+    let (errors, warnings, infos) = lint::render::counts(diagnostics);
+    LintReport {
+        version: lint::render::json::FORMAT_VERSION,
+        tool: Tool {
+            name: "stackplan".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        summary: LintSummary {
+            errors,
+            warnings,
+            infos,
+        },
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| DiagnosticEntry {
+                rule: d.rule.to_owned(),
+                name: d.name.to_owned(),
+                severity: d.severity.as_str().to_owned(),
+                message: d.message.clone(),
+                service: d.service.clone(),
+                location: loc(&d.origin),
+                help: d.help.clone(),
+                fix: d.fix.as_ref().map(|f| FixEntry {
+                    description: f.description.clone(),
+                    replacement: f.replacement.clone(),
+                    location: loc(&f.origin),
+                }),
+                related: d
+                    .related
+                    .iter()
+                    .map(|r| RelatedEntry {
+                        message: r.message.clone(),
+                        location: loc(&r.origin),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn lint(
+    request: &LintRequest,
+    fallback: Option<&dyn FileSource>,
+) -> Result<LintResult, ApiError> {
+    let input = &request.project;
+    let files = memory(input, fallback)?;
+    let shared = ReadLog::new(&files);
+    let (loaded, _, read) = load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    let mut opts = lint::LintOptions::default();
+    let config_path = match &request.config_file {
+        Some(path) => Some(fspath::absolutize(&input.cwd(), path)),
+        None if request.discover_config => loaded
+            .sources
+            .get(0)
+            .and_then(|f| lint_config::discover(&shared, &fspath::dir(&f.path))),
+        None => None,
+    };
+    let mut config_file = None;
+    if let Some(path) = &config_path {
+        let name = input.display_name(path);
+        let bytes = shared.read(path).map_err(|e| ApiError {
+            file: Some(name.clone()),
+            ..ApiError::new(ApiErrorKind::Io, format!("{name}: {e}"))
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        lint_config::apply(&name, &text, &mut opts)
+            .map_err(|message| ApiError::new(ApiErrorKind::InvalidRequest, message))?;
+        config_file = Some(name);
+    }
+    if let Some(t) = request.target {
+        opts.target = Some(match t {
+            LintTarget::Swarm => lint::Target::Swarm,
+            LintTarget::Compose => lint::Target::Compose,
+        });
+    }
+    if let Some(v) = request.engine_version {
+        opts.engine_version = (v.major, v.minor);
+    }
+    if let Some(n) = request.nodes {
+        if n == 0 {
+            return Err(invalid_request("nodes must be at least 1"));
+        }
+        opts.nodes = n;
+    }
+    if let Some(t) = request.capacity_threshold {
+        opts.capacity_threshold = t;
+    }
+    opts.disabled.extend(request.disable.iter().cloned());
+    for (rule, level) in &request.severity {
+        let parsed = lint::Level::parse(level).ok_or_else(|| {
+            invalid_request(format!(
+                "severity.{rule} must be error, warning, info or off, not {level:?}"
+            ))
+        })?;
+        opts.severity.insert(rule.clone(), parsed);
+    }
+    let target = match opts.target.unwrap_or_else(|| lint::Target::detect(&loaded)) {
+        lint::Target::Swarm => LintTarget::Swarm,
+        lint::Target::Compose => LintTarget::Compose,
+    };
+    let diagnostics = lint::lint(&loaded, &opts);
+    let sources = &loaded.sources;
+    let output = match request.format {
+        LintFormat::None => None,
+        LintFormat::Human => Some(lint::render::human::render(
+            &diagnostics,
+            sources,
+            lint::render::human::HumanOptions {
+                color: request.color,
+                summary: true,
+            },
+        )),
+        LintFormat::Json => Some(lint::render::json::render(&diagnostics, sources)),
+        LintFormat::Sarif => Some(lint::render::sarif::render(&diagnostics, sources)),
+        LintFormat::Github => Some(lint::render::github::render(&diagnostics, sources)),
+    };
+    let floor = if request.deny_warnings {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Ok(LintResult {
+        target,
+        report: report(&diagnostics, sources),
+        failed: lint::has_at_least(&diagnostics, floor),
+        output,
+        config_file,
+        warnings: project::warnings(&loaded),
+        inputs: plan_file::inputs("desired", &read, &|p| input.display_name(p)),
+    })
+}
+
+// ------------------------------------------------------------------------------------ plan
+
+/// `plan`: a deploy as a transition from the from-files (or nothing) to the files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanRequest {
+    /// The desired file set (`project.compose_files`) and everything the run may read.
+    pub project: ProjectInput,
+    /// The currently deployed file set, in `-f` order, loaded with the same options; empty:
+    /// nothing is deployed.
+    pub from_files: Vec<String>,
+    /// Only these services (all when empty).
+    pub services: Vec<String>,
+    /// Scenarios to simulate: `healthy`, `unhealthy`, `unhealthy-after=DUR`,
+    /// `crash-after=DUR[:CODE]`, `unschedulable`, with modifiers `exit0-on-sigterm`,
+    /// `ignore-sigterm`. Default: healthy and unhealthy.
+    pub scenarios: Vec<String>,
+    pub timing: TimingInput,
+    /// Docker Engine version on the nodes (default 27.0).
+    pub engine_version: Option<EngineVersion>,
+    /// Nodes in the Swarm (default 1; at least 1).
+    pub nodes: Option<u32>,
+    /// Also render the plan in this format into `output`.
+    pub format: PlanFormat,
+}
+
+/// The simulator's latencies, as Go durations (`1s`, `200ms`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct TimingInput {
+    /// From placing a new task to its container starting (default 1s).
+    pub start_latency: Option<String>,
+    /// For an already prepared task to start (default 200ms).
+    pub ready_latency: Option<String>,
+    /// For the application to exit after SIGTERM (default 100ms).
+    pub sigterm_exit: Option<String>,
+    /// One healthcheck probe (default 100ms).
+    pub probe_duration: Option<String>,
+}
+
+impl TimingInput {
+    fn resolve(&self) -> Result<Timing, ApiError> {
+        let base = Timing::default();
+        let ms = |name: &str, text: &Option<String>, default: u64| match text {
+            None => Ok(default),
+            Some(text) => crate::units::parse_duration_ms(text).map_err(|e| {
+                invalid_request(format!(
+                    "timing.{name} {text}: not a duration (like 1s, 500ms): {e}"
+                ))
+            }),
+        };
+        Ok(Timing {
+            start_new_ms: ms("start_latency", &self.start_latency, 1000)?,
+            start_ready_ms: ms("ready_latency", &self.ready_latency, 200)?,
+            sigterm_exit_ms: ms("sigterm_exit", &self.sigterm_exit, 100)?,
+            probe_ms: ms("probe_duration", &self.probe_duration, 100)?,
+            ..base
+        })
+    }
+}
+
+/// A rendering of a plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum PlanFormat {
+    /// No rendering: the typed `plan_file` only.
+    #[default]
+    None,
+    Human,
+    /// The plan file, pretty-printed.
+    Json,
+    Markdown,
+    Svg,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlanResult {
+    /// The plan with the sha256 of every input read and the core's fingerprint.
+    pub plan_file: PlanFile,
+    /// The plan rendered in the requested `format`.
+    pub output: Option<String>,
+    /// The desired load's warnings.
+    pub warnings: Vec<LoadWarning>,
+}
+
+impl PartialEq for PlanResult {
+    // Plans hold floats and maps; their JSON is their identity.
+    fn eq(&self, other: &Self) -> bool {
+        serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
+    }
+}
+
+pub(super) fn plan(
+    request: &PlanRequest,
+    fallback: Option<&dyn FileSource>,
+) -> Result<PlanResult, ApiError> {
+    let mut scenarios = Vec::new();
+    for text in &request.scenarios {
+        scenarios.push(
+            Scenario::parse(text)
+                .map_err(|e| invalid_request(format!("--scenario {text}: {e}")))?,
+        );
+    }
+    let timing = request.timing.resolve()?;
+    let nodes = request.nodes.unwrap_or(1);
+    if nodes == 0 {
+        return Err(invalid_request("nodes must be at least 1"));
+    }
+    let input = &request.project;
+    let files = memory(input, fallback)?;
+    // One cache for both loads: a file both read (`.env`, a shared base) is read once.
+    let shared = ReadLog::new(&files);
+    let (desired, _, desired_read) =
+        load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    let current = if request.from_files.is_empty() {
+        None
+    } else {
+        Some(load_logged(
+            input,
+            Some(&request.from_files),
+            LoadSwitches::default(),
+            &[],
+            &shared,
+        )?)
+    };
+    let opts = crate::plan::PlanOptions {
+        scenarios,
+        services: request.services.clone(),
+        engine_major_version: request
+            .engine_version
+            .unwrap_or(EngineVersion::DEFAULT)
+            .major,
+        nodes,
+        timing,
+    };
+    let plan = crate::plan::plan(current.as_ref().map(|(l, _, _)| l), &desired, &opts);
+    let display = |p: &str| input.display_name(p);
+    let mut inputs = plan_file::inputs("desired", &desired_read, &display);
+    if let Some((_, _, read)) = &current {
+        inputs.extend(plan_file::inputs("current", read, &display));
+    }
+    let document = plan_file::build(plan, inputs);
+    let output = match request.format {
+        PlanFormat::None => None,
+        PlanFormat::Human => Some(crate::plan::render::human(&document.plan)),
+        PlanFormat::Markdown => Some(crate::plan::render::markdown(&document.plan)),
+        PlanFormat::Svg => Some(crate::plan::svg::svg(&document.plan)),
+        PlanFormat::Json => {
+            Some(serde_json::to_string_pretty(&document).unwrap_or_default() + "\n")
+        }
+    };
+    Ok(PlanResult {
+        plan_file: document,
+        output,
+        warnings: project::warnings(&desired),
+    })
+}
+
+// ------------------------------------------------------------------------- explain, rules
+
+/// `explain`: one rule's documentation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct ExplainRequest {
+    /// A rule id (`SP105`) or name (`failure-action-default-pause`).
+    pub rule: String,
+}
+
+/// One lint rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    /// `schema`, `swarm`, `rollout` or `hygiene`.
+    pub family: String,
+    /// The default severity: `error`, `warning` or `info`.
+    pub severity: String,
+    /// `swarm` (only with the swarm target) or `always`.
+    pub applies: String,
+    pub summary: String,
+}
+
+/// A rule and its documentation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub rule: RuleInfo,
+    /// Markdown: what it does, why it matters, an example, the fix.
+    pub doc: String,
+    /// What `stackplan explain` prints.
+    pub output: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RulesResult {
+    pub rules: Vec<RuleInfo>,
+    /// What `stackplan lint --list-rules` prints.
+    pub output: String,
+}
+
+fn lower<T: std::fmt::Debug>(value: &T) -> String {
+    format!("{value:?}").to_lowercase()
+}
+
+fn rule_info(rule: &lint::Rule) -> RuleInfo {
+    RuleInfo {
+        id: rule.id.to_owned(),
+        name: rule.name.to_owned(),
+        family: lower(&rule.family),
+        severity: rule.severity.as_str().to_owned(),
+        applies: lower(&rule.applies),
+        summary: rule.summary.to_owned(),
+    }
+}
+
+pub(super) fn explain(request: &ExplainRequest) -> Result<RuleDoc, ApiError> {
+    let rule = lint::find_rule(&request.rule).ok_or_else(|| {
+        invalid_request(format!(
+            "no rule {:?} (see `stackplan lint --list-rules`)",
+            request.rule
+        ))
+    })?;
+    let output = format!(
+        "# {} {} ({:?}, default {:?})\n\n{}\n",
+        rule.id,
+        rule.name,
+        rule.family,
+        rule.severity,
+        rule.doc.trim_end()
+    );
+    Ok(RuleDoc {
+        rule: rule_info(rule),
+        doc: rule.doc.to_owned(),
+        output,
+    })
+}
+
+pub(super) fn rules() -> RulesResult {
+    let mut output = String::new();
+    for rule in lint::RULES {
+        output.push_str(&format!(
+            "{}  {:<40} {:<8} {}\n",
+            rule.id,
+            rule.name,
+            rule.severity.as_str(),
+            rule.summary
+        ));
+    }
+    RulesResult {
+        rules: lint::RULES.iter().map(|r| rule_info(r)).collect(),
+        output,
+    }
+}
