@@ -318,21 +318,37 @@ pub enum RollbackPlan {
 }
 
 /// Decides, without I/O, what a rollback of `service` would do.
+///
+/// A service whose last update was a rollback is not rolled back again: after an automatic
+/// rollback Swarm keeps no previous spec, and after a manual one the previous spec is the
+/// release it rolled back *from* (`rollback=previous` swaps the two), so a second rollback
+/// would roll forward.
 pub fn plan_rollback(service: &Value) -> RollbackPlan {
     let previous = &service["PreviousSpec"];
+    let status = &service["UpdateStatus"];
+    if let Some(state) = status["State"]
+        .as_str()
+        .filter(|s| s.starts_with("rollback_"))
+    {
+        return RollbackPlan::Cannot(format!(
+            "it was already rolled back ({state}{}); {}",
+            status["Message"]
+                .as_str()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default(),
+            if previous.is_null() {
+                "Swarm keeps no previous spec after an automatic rollback, so there is nothing \
+                 further to return to"
+            } else {
+                "its previous spec is now the release it rolled back from, so rolling back \
+                 again would roll forward; deploy the release you want instead"
+            }
+        ));
+    }
     if previous.is_null() {
-        let state = service["UpdateStatus"]["State"].as_str();
-        return RollbackPlan::Cannot(match state {
-            Some(s @ ("rollback_completed" | "rollback_started" | "rollback_paused")) => format!(
-                "Swarm already rolled it back ({s}{}); after a rollback Swarm keeps no \
-                 previous spec, so there is nothing further to return to",
-                service["UpdateStatus"]["Message"]
-                    .as_str()
-                    .map(|m| format!(": {m}"))
-                    .unwrap_or_default()
-            ),
-            _ => "it has no previous spec: it was never updated since it was created".into(),
-        });
+        return RollbackPlan::Cannot(
+            "it has no previous spec: it was never updated since it was created".into(),
+        );
     }
     if spec_without_version(previous) == spec_without_version(&service["Spec"]) {
         return RollbackPlan::Unchanged;
@@ -767,7 +783,12 @@ mod tests {
         let rolled = json!({"ID": "x", "Version": {"Index": 9}, "Spec": spec,
             "UpdateStatus": {"State": "rollback_completed", "Message": "rollback completed"}});
         assert!(
-            matches!(plan_rollback(&rolled), RollbackPlan::Cannot(w) if w.contains("already rolled it back"))
+            matches!(plan_rollback(&rolled), RollbackPlan::Cannot(w) if w.contains("already rolled back (rollback_completed: rollback completed); Swarm keeps no"))
+        );
+        let manual = json!({"ID": "x", "Version": {"Index": 9}, "Spec": spec, "PreviousSpec": {"Name": "v2"},
+            "UpdateStatus": {"State": "rollback_completed", "Message": "manually requested rollback"}});
+        assert!(
+            matches!(plan_rollback(&manual), RollbackPlan::Cannot(w) if w.contains("would roll forward"))
         );
         let mut resent = spec.clone();
         resent["TaskTemplate"]["ForceUpdate"] = json!(0);
