@@ -8,6 +8,7 @@
 
 pub mod fs;
 mod lint_config;
+mod playground;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indexmap::IndexMap;
@@ -65,6 +66,8 @@ enum Command {
     Lint(LintArgs),
     /// Print the documentation of a lint rule (by id or name)
     Explain(ExplainArgs),
+    /// Serve the browser playground (built by scripts/build-wasm) on 127.0.0.1
+    Playground(playground::PlaygroundArgs),
 }
 
 #[derive(Args, Debug)]
@@ -316,6 +319,7 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Command::Plan(args) => run_plan(&cli.project, &args, io),
         Command::Lint(args) => run_lint(&cli.project, &args, io),
         Command::Explain(args) => run_explain(&args, io),
+        Command::Playground(args) => playground::run(&args, io),
     }
 }
 
