@@ -44,6 +44,10 @@ enum Command {
     Plugin {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Send this request (a JSON file in the core's API envelope, `-` for stdin) instead
+        /// of `version`; prints the response, and the call's time on stderr.
+        #[arg(long)]
+        request: Option<PathBuf>,
     },
     /// Per service: image, mode, running/desired, UpdateStatus, effective update/rollback
     /// settings (defaults marked), healthcheck, whether a previous spec exists.
@@ -111,7 +115,14 @@ pub fn run(args: Vec<String>) -> u8 {
 
 async fn execute(cli: Cli) -> Result<u8, String> {
     match &cli.command {
-        Command::Plugin { format } => plugin_info(&cli, *format),
+        Command::Plugin {
+            request: Some(file),
+            ..
+        } => plugin_request(&cli, file),
+        Command::Plugin {
+            format,
+            request: None,
+        } => plugin_info(&cli, *format),
         Command::Status { stack, format } => {
             let engine = connect_manager(&cli).await?;
             let services = swarm::stack_services(&engine, stack)
@@ -232,4 +243,36 @@ fn plugin_info(cli: &Cli, format: Format) -> Result<u8, String> {
         ),
     }
     Ok(0)
+}
+
+/// `plugin --request FILE`: one call, the response on stdout, the timings on stderr.
+fn plugin_request(cli: &Cli, file: &PathBuf) -> Result<u8, String> {
+    let request = if file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| format!("reading the request from stdin: {e}"))?;
+        bytes
+    } else {
+        std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
+    };
+    let plugin = load_plugin(cli.plugin.as_ref(), cli.plugin_cache.as_ref())?;
+    let started = std::time::Instant::now();
+    let response = plugin.call(&request).map_err(|e| e.to_string())?;
+    let call_time = started.elapsed();
+    println!("{}", String::from_utf8_lossy(&response));
+    eprintln!(
+        "plugin {}: ready in {:.1} ms ({}), call {:.1} ms, {} bytes in, {} bytes out",
+        plugin.sha256(),
+        plugin.readiness().elapsed.as_secs_f64() * 1000.0,
+        if plugin.readiness().cached {
+            "cached"
+        } else {
+            "compiled"
+        },
+        call_time.as_secs_f64() * 1000.0,
+        request.len(),
+        response.len()
+    );
+    let ok = serde_json::from_slice::<serde_json::Value>(&response).is_ok_and(|v| v["ok"] == true);
+    Ok(if ok { 0 } else { 1 })
 }

@@ -108,5 +108,23 @@ fn the_real_plugin_runs_in_the_sandbox() {
             "cached ready in {warm_time:?}"
         );
     }
+
+    // The same through the binary: `plugin --request FILE`.
+    let request = cache.join("request.json");
+    std::fs::write(&request, br#"{"api_version":1,"op":"version"}"#).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stackplan-host"))
+        .arg("--plugin")
+        .arg(&path)
+        .arg("--plugin-cache")
+        .arg(&cache)
+        .args(["plugin", "--request"])
+        .arg(&request)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["result"]["api_version"], 1, "{response}");
+    assert!(stderr.contains("(cached), call"), "{stderr}");
     let _ = std::fs::remove_dir_all(&cache);
 }
