@@ -8,6 +8,21 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Writes to stdout and ignores a closed pipe (`stackplan-host … | head` must not panic).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "stackplan-host",
@@ -137,11 +152,11 @@ async fn execute(cli: Cli) -> Result<u8, String> {
                 .map(|s| swarm::service_status(s, stack))
                 .collect();
             match format {
-                Format::Json => println!(
+                Format::Json => out!(
                     "{}",
                     pretty(&serde_json::json!({ "stack": stack, "services": statuses }))
                 ),
-                Format::Human => print!("{}", swarm::render_status(stack, &statuses)),
+                Format::Human => out_raw!("{}", swarm::render_status(stack, &statuses)),
             }
             Ok(0)
         }
@@ -160,7 +175,7 @@ async fn execute(cli: Cli) -> Result<u8, String> {
                 Duration::from_secs(*timeout),
             )
             .await?;
-            print!("{}", swarm::render_rollback(stack, &outcomes));
+            out_raw!("{}", swarm::render_rollback(stack, &outcomes));
             Ok(u8::from(outcomes.iter().any(|o| o.problem)))
         }
         Command::Nodes { format } => {
@@ -169,8 +184,8 @@ async fn execute(cli: Cli) -> Result<u8, String> {
                 .await
                 .map_err(|e| format!("reading the nodes: {e}"))?;
             match format {
-                Format::Json => println!("{}", pretty(&report)),
-                Format::Human => print!("{}", swarm::render_nodes(&report)),
+                Format::Json => out!("{}", pretty(&report)),
+                Format::Human => out_raw!("{}", swarm::render_nodes(&report)),
             }
             Ok(0)
         }
@@ -229,8 +244,8 @@ fn plugin_info(cli: &Cli, format: Format) -> Result<u8, String> {
         },
     });
     match format {
-        Format::Json => println!("{}", pretty(&info)),
-        Format::Human => println!(
+        Format::Json => out!("{}", pretty(&info)),
+        Format::Human => out!(
             "plugin sha256 {}\nready in {:.1} ms ({})\ncore answers: {}",
             plugin.sha256(),
             ready.elapsed.as_secs_f64() * 1000.0,
@@ -259,7 +274,7 @@ fn plugin_request(cli: &Cli, file: &PathBuf) -> Result<u8, String> {
     let started = std::time::Instant::now();
     let response = plugin.call(&request).map_err(|e| e.to_string())?;
     let call_time = started.elapsed();
-    println!("{}", String::from_utf8_lossy(&response));
+    out!("{}", String::from_utf8_lossy(&response));
     eprintln!(
         "plugin {}: ready in {:.1} ms ({}), call {:.1} ms, {} bytes in, {} bytes out",
         plugin.sha256(),
