@@ -26,6 +26,8 @@ pub fn skip(what: &str) {
     eprintln!("\n==========\nSKIPPED: {what}: ../shared is not beside this clone\n==========\n");
 }
 
+pub mod probe;
+
 pub use stackplan::Captured as Run;
 
 /// Runs `stackplan ARGS` in `cwd` with exactly `env` as its environment.
