@@ -266,7 +266,10 @@ fn compose_schema_is_current_and_agrees_with_the_loader_on_the_corpus() {
             }
         }
     }
-    assert!(checked > floor, "only {checked} documents checked (expected more than {floor})");
+    assert!(
+        checked > floor,
+        "only {checked} documents checked (expected more than {floor})"
+    );
     assert!(
         problems.is_empty(),
         "{} disagreements:\n{}",
