@@ -16,6 +16,7 @@ pub mod plan;
 pub mod render;
 pub mod rollout;
 pub mod source;
+pub mod swarm;
 pub mod tree;
 pub mod units;
 pub mod yaml;

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+pub mod docker;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

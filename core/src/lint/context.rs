@@ -15,22 +15,24 @@ use std::cell::OnceCell;
 use std::collections::HashSet;
 
 /// One second in nanoseconds, the unit of every duration here.
-pub const SECOND: i64 = 1_000_000_000;
+// The defaults live in `crate::swarm::defaults` (one table for lint, plan and the simulator).
+use crate::swarm::defaults as swarm_defaults;
+pub const SECOND: i64 = swarm_defaults::SECOND_NS;
 /// swarmkit's default update/rollback `Monitor` (moby/swarmkit `api/defaults/service.go`).
-pub const DEFAULT_MONITOR: i64 = 5 * SECOND;
+pub const DEFAULT_MONITOR: i64 = swarm_defaults::UPDATE_MONITOR_NS;
 /// The engine's default container stop timeout when `stop_grace_period` is unset.
-pub const DEFAULT_STOP_GRACE: i64 = 10 * SECOND;
+pub const DEFAULT_STOP_GRACE: i64 = swarm_defaults::STOP_GRACE_PERIOD_NS;
 /// How long stop-first waits for the old task to exit (moby/swarmkit
 /// `manager/orchestrator/restart/restart.go`, `defaultOldTaskTimeout`).
-pub const OLD_TASK_TIMEOUT: i64 = 60 * SECOND;
-/// The sleep before a networked task is stopped (moby/moby
+pub const OLD_TASK_TIMEOUT: i64 = swarm_defaults::OLD_TASK_TIMEOUT_NS;
+/// The executor's sleep before stopping a networked task (moby/moby
 /// `daemon/cluster/executor/container/controller.go`, `defaultGossipConvergeDelay`).
-pub const GOSSIP_DELAY: i64 = 2 * SECOND;
+pub const GOSSIP_DELAY: i64 = swarm_defaults::GOSSIP_DELAY_NS;
 /// Engine healthcheck defaults (moby/moby `daemon/health.go`).
-pub const DEFAULT_HEALTH_INTERVAL: i64 = 30 * SECOND;
-pub const DEFAULT_HEALTH_TIMEOUT: i64 = 30 * SECOND;
-pub const DEFAULT_HEALTH_RETRIES: i64 = 3;
-pub const DEFAULT_START_INTERVAL: i64 = 5 * SECOND;
+pub const DEFAULT_HEALTH_INTERVAL: i64 = swarm_defaults::HEALTH_INTERVAL_NS;
+pub const DEFAULT_HEALTH_TIMEOUT: i64 = swarm_defaults::HEALTH_TIMEOUT_NS;
+pub const DEFAULT_HEALTH_RETRIES: i64 = swarm_defaults::HEALTH_RETRIES;
+pub const DEFAULT_START_INTERVAL: i64 = swarm_defaults::HEALTH_START_INTERVAL_NS;
 
 /// Everything a rule's `check` function gets.
 pub struct LintContext<'a> {

@@ -59,12 +59,16 @@ pub struct EffectiveService {
     pub healthcheck_from_image_unknown: bool,
 }
 
-const SWARMKIT: &str = "swarmkit default (api/defaults/service.go)";
-const CLI_PARALLELISM: &str = "docker stack deploy: a present block without parallelism sends 1";
-const CLI_ZERO: &str = "docker stack deploy: a present block without it sends 0";
-const ENGINE_MONITOR: &str = "Engine: monitor 0 is not sent, swarmkit uses 5s";
-const ENGINE_STOP: &str = "Engine default container stop timeout";
-const STACK_NETWORK: &str = "docker stack deploy attaches every service to a stack network";
+use crate::swarm::defaults::{
+    self as d, LAYER_CLI_PARALLELISM as CLI_PARALLELISM, LAYER_CLI_ZERO as CLI_ZERO,
+    LAYER_ENGINE_MONITOR as ENGINE_MONITOR, LAYER_ENGINE_STOP as ENGINE_STOP,
+    LAYER_STACK_NETWORK as STACK_NETWORK, LAYER_SWARMKIT as SWARMKIT,
+};
+
+/// A default duration as the plan prints it (`5s`).
+fn fmt_ns(ns: i64) -> String {
+    units::format_duration(ns)
+}
 
 struct Builder {
     fields: Vec<EffectiveField>,
@@ -158,7 +162,11 @@ pub fn effective_service(name: &str, service: &Node, nodes: u32) -> EffectiveSer
             ms
         }
         None => {
-            b.default("stop_grace_period", "10s", ENGINE_STOP);
+            b.default(
+                "stop_grace_period",
+                fmt_ns(d::STOP_GRACE_PERIOD_NS),
+                ENGINE_STOP,
+            );
             None
         }
     };
@@ -203,12 +211,15 @@ fn convert_update_config(
 ) -> Option<UpdateConfig> {
     let Some(node) = node.filter(|n| !n.is_null()) else {
         for (field, value) in [
-            ("parallelism", "1"),
-            ("delay", "0s"),
-            ("failure_action", "pause"),
-            ("monitor", "5s"),
-            ("max_failure_ratio", "0"),
-            ("order", "stop-first"),
+            ("parallelism", d::UPDATE_PARALLELISM.to_string()),
+            ("delay", fmt_ns(d::UPDATE_DELAY_NS)),
+            ("failure_action", d::UPDATE_FAILURE_ACTION.to_owned()),
+            ("monitor", fmt_ns(d::UPDATE_MONITOR_NS)),
+            (
+                "max_failure_ratio",
+                crate::tree::go_format_float(f64::from(d::UPDATE_MAX_FAILURE_RATIO)),
+            ),
+            ("order", d::UPDATE_ORDER.to_owned()),
         ] {
             b.default(&format!("{block}.{field}"), value, SWARMKIT);
         }
@@ -218,14 +229,20 @@ fn convert_update_config(
     let mut config = UpdateConfig::default();
     match f("parallelism") {
         Some(p) => {
-            config.parallelism = int(p).and_then(|i| u64::try_from(i).ok()).unwrap_or(1);
+            config.parallelism = int(p)
+                .and_then(|i| u64::try_from(i).ok())
+                .unwrap_or(d::CLI_PRESENT_BLOCK_PARALLELISM);
             b.file(
                 &format!("{block}.parallelism"),
                 config.parallelism.to_string(),
                 p,
             );
         }
-        None => b.default(&format!("{block}.parallelism"), "1", CLI_PARALLELISM),
+        None => b.default(
+            &format!("{block}.parallelism"),
+            d::CLI_PRESENT_BLOCK_PARALLELISM.to_string(),
+            CLI_PARALLELISM,
+        ),
     }
     match f("delay") {
         Some(d) => {
@@ -249,8 +266,8 @@ fn convert_update_config(
         }
         None => b.default(
             &format!("{block}.failure_action"),
-            "pause",
-            "Engine: an empty failure_action is PAUSE",
+            d::UPDATE_FAILURE_ACTION,
+            d::LAYER_ENGINE_FAILURE_ACTION,
         ),
     }
     match f("monitor").and_then(|m| duration_ms(m).map(|ms| (m, ms))) {
@@ -260,7 +277,11 @@ fn convert_update_config(
         }
         _ => {
             config.monitor_ms = None;
-            b.default(&format!("{block}.monitor"), "5s", ENGINE_MONITOR);
+            b.default(
+                &format!("{block}.monitor"),
+                fmt_ns(d::UPDATE_MONITOR_NS),
+                ENGINE_MONITOR,
+            );
         }
     }
     match f("max_failure_ratio") {
@@ -294,8 +315,8 @@ fn convert_update_config(
         }
         None => b.default(
             &format!("{block}.order"),
-            "stop-first",
-            "Engine: an empty order is STOP_FIRST",
+            d::UPDATE_ORDER,
+            d::LAYER_ENGINE_ORDER,
         ),
     }
     Some(config)
@@ -342,13 +363,25 @@ fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthch
         None => b.default(
             &format!("healthcheck.{name}"),
             default,
-            "Engine default (daemon/health.go)",
+            d::LAYER_ENGINE_HEALTH,
         ),
     };
-    duration("interval", &mut hc.interval_ms, "30s");
-    duration("timeout", &mut hc.timeout_ms, "30s");
-    duration("start_period", &mut hc.start_period_ms, "0s");
-    duration("start_interval", &mut hc.start_interval_ms, "5s");
+    duration(
+        "interval",
+        &mut hc.interval_ms,
+        &fmt_ns(d::HEALTH_INTERVAL_NS),
+    );
+    duration("timeout", &mut hc.timeout_ms, &fmt_ns(d::HEALTH_TIMEOUT_NS));
+    duration(
+        "start_period",
+        &mut hc.start_period_ms,
+        &fmt_ns(d::HEALTH_START_PERIOD_NS),
+    );
+    duration(
+        "start_interval",
+        &mut hc.start_interval_ms,
+        &fmt_ns(d::HEALTH_START_INTERVAL_NS),
+    );
     match node.get("retries") {
         Some(r) => {
             hc.retries = int(r).and_then(|i| u32::try_from(i).ok());
@@ -356,8 +389,8 @@ fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthch
         }
         None => b.default(
             "healthcheck.retries",
-            "3",
-            "Engine default (daemon/health.go)",
+            d::HEALTH_RETRIES.to_string(),
+            d::LAYER_ENGINE_HEALTH,
         ),
     }
     (Some(hc), node.get("test").is_none())
@@ -381,8 +414,8 @@ fn convert_restart(
             }
             None => b.default(
                 "restart_policy.condition",
-                "any",
-                "Engine: an empty condition is ANY",
+                d::RESTART_CONDITION,
+                d::LAYER_ENGINE_CONDITION,
             ),
         }
         match node.get("delay") {
@@ -390,7 +423,11 @@ fn convert_restart(
                 p.delay_ms = duration_ms(d);
                 b.file("restart_policy.delay", fmt_ms(p.delay_ms.unwrap_or(0)), d);
             }
-            None => b.default("restart_policy.delay", "5s", SWARMKIT),
+            None => b.default(
+                "restart_policy.delay",
+                fmt_ns(d::RESTART_DELAY_NS),
+                SWARMKIT,
+            ),
         }
         match node.get("max_attempts") {
             Some(m) => {
@@ -424,8 +461,12 @@ fn convert_restart(
             })
         }
         _ => {
-            b.default("restart_policy.condition", "any", SWARMKIT);
-            b.default("restart_policy.delay", "5s", SWARMKIT);
+            b.default("restart_policy.condition", d::RESTART_CONDITION, SWARMKIT);
+            b.default(
+                "restart_policy.delay",
+                fmt_ns(d::RESTART_DELAY_NS),
+                SWARMKIT,
+            );
             None
         }
     }

@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::spec::{EffectiveUpdateConfig, Millis};
+use super::spec::EffectiveUpdateConfig;
+use super::time::Millis;
 
 /// A task's label (it stands in for Swarm's random task ID). Cheap to clone: events of one
 /// task share it. Serialized as a plain string.

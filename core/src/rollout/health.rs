@@ -17,12 +17,14 @@
 //! failures in the start period) are skipped arithmetically. The application's answer is
 //! monotone (pass before `fails_from`, fail from then on), which makes the jumps exact.
 
-use super::spec::{HealthTest, Healthcheck, Millis};
+use super::spec::{HealthTest, Healthcheck};
+use super::time::Millis;
 use super::timing::effective_start_interval;
 
-const DEFAULT_INTERVAL_MS: Millis = 30_000;
-const DEFAULT_TIMEOUT_MS: Millis = 30_000;
-const DEFAULT_RETRIES: u32 = 3;
+use super::time::{
+    DEFAULT_HEALTH_INTERVAL_MS as DEFAULT_INTERVAL_MS, DEFAULT_HEALTH_RETRIES as DEFAULT_RETRIES,
+    DEFAULT_HEALTH_TIMEOUT_MS as DEFAULT_TIMEOUT_MS,
+};
 
 /// A healthcheck with the engine defaults applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

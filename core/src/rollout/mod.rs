@@ -36,9 +36,11 @@
 mod duration;
 mod events;
 mod health;
+mod request;
 mod scenario;
 mod sim;
 mod spec;
+mod time;
 mod timing;
 
 #[cfg(test)]
@@ -51,12 +53,15 @@ pub use events::{
     PassKind, PassSummary, RollbackSummary, RolloutPlan, SpecSide, StatusChange, StopCause,
     TaskLabel, TaskSummary, TimelineEvent, UpdateState, Warning, WarningKind,
 };
+pub use request::{Operation, RolloutRequest};
 pub use scenario::{Crash, HealthBehavior, Scenario, ScenarioError, SigtermBehavior};
 pub use spec::{
-    DEFAULT_MONITOR_MS, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_MS, EffectiveUpdateConfig,
-    FailureAction, HealthTest, Healthcheck, Millis, OLD_TASK_TIMEOUT_MS, Operation,
-    RestartCondition, RestartPolicy, RolloutRequest, ServiceMode, ServiceSpec, UpdateConfig,
-    UpdateOrder,
+    EffectiveUpdateConfig, FailureAction, HealthTest, Healthcheck, RestartCondition, RestartPolicy,
+    ServiceMode, ServiceSpec, UpdateConfig, UpdateOrder,
+};
+pub use time::{
+    DEFAULT_MONITOR_MS, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_MS, Millis,
+    OLD_TASK_TIMEOUT_MS,
 };
 pub use timing::Timing;
 

@@ -20,7 +20,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::duration::parse_go_duration_ms;
-use super::spec::Millis;
+use super::time::Millis;
 
 /// The behaviour of the application in tasks of one spec. Serialized as its string form.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::Millis;
+use super::time::{DEFAULT_START_INTERVAL_MS, Millis};
 
 /// Latencies of the cluster and the application, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +80,6 @@ pub(super) fn effective_start_interval(
     configured: Option<Millis>,
     interval_ms: Millis,
 ) -> Millis {
-    const DEFAULT_START_INTERVAL_MS: Millis = 5_000;
     let configured = configured.filter(|&ms| ms != 0);
     match engine_major_version {
         0..=24 => interval_ms,

@@ -13,7 +13,7 @@ use crate::rollout::events::{
 };
 use crate::rollout::health::{HealthStatus, ProbeCursor, next_change};
 use crate::rollout::scenario::SigtermBehavior;
-use crate::rollout::spec::Millis;
+use crate::rollout::time::Millis;
 
 impl Sim {
     /// A task of the `from` spec that is already RUNNING (healthy) when the rollout starts.

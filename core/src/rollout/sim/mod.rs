@@ -26,10 +26,10 @@ use super::events::{
     Warning,
 };
 use super::health::{HealthChange, ProbePlan};
+use super::request::{Operation, RolloutRequest};
 use super::scenario::Scenario;
-use super::spec::{
-    EffectiveRestart, EffectiveUpdateConfig, Millis, Operation, RolloutRequest, ServiceSpec,
-};
+use super::spec::{EffectiveRestart, EffectiveUpdateConfig, ServiceSpec};
+use super::time::Millis;
 use super::timing::Timing;
 use queue::EventQueue;
 

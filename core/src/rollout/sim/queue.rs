@@ -10,7 +10,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::{DelayId, TaskId, UpdaterId};
-use crate::rollout::spec::Millis;
+use crate::rollout::time::Millis;
 
 /// Who reacts, which decides the order of events sharing an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

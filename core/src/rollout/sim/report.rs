@@ -6,7 +6,7 @@ use crate::rollout::events::{
     WarningKind,
 };
 use crate::rollout::scenario::HealthBehavior;
-use crate::rollout::spec::Millis;
+use crate::rollout::time::Millis;
 
 /// At most this many outage intervals are listed one by one.
 const MAX_OUTAGE_WARNINGS: usize = 5;

@@ -7,7 +7,8 @@
 use super::queue::Event;
 use super::{DelayId, DelayedStart, Desired, LabelPrefix, Observed, Sim, TaskId, UpdaterId};
 use crate::rollout::events::{Creator, SpecSide};
-use crate::rollout::spec::{Millis, OLD_TASK_TIMEOUT_MS, RestartCondition};
+use crate::rollout::spec::RestartCondition;
+use crate::rollout::time::{Millis, OLD_TASK_TIMEOUT_MS};
 
 impl Sim {
     /// A task ended while its desired state was ≤ RUNNING.
