@@ -294,18 +294,42 @@ fn ids_to_names(spec: &mut Value, names: &BTreeMap<String, String>) {
     }
 }
 
+/// Puts references to the same secret or config in one order on both sides. Measured here: two
+/// references to one secret (different targets) came back from the Engine in either order across
+/// runs of the same `docker stack deploy`, because the CLI orders references by name only. The
+/// order among equal names carries no meaning, so the comparison must not depend on it.
+fn order_refs_with_equal_names(spec: &mut Value) {
+    for (list, name) in [("Secrets", "SecretName"), ("Configs", "ConfigName")] {
+        let pointer = format!("/TaskTemplate/ContainerSpec/{list}");
+        if let Some(refs) = spec.pointer_mut(&pointer).and_then(Value::as_array_mut) {
+            let key = |r: &Value| {
+                (
+                    r[name].as_str().unwrap_or_default().to_string(),
+                    r.pointer("/File/Name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            };
+            refs.sort_by_key(key);
+        }
+    }
+}
+
 /// Compares one deployed stack with its conversion; returns the differences.
 fn compare(stack: &Stack, engine: &Engine, names: &BTreeMap<String, String>) -> Vec<String> {
     let api = &engine.api_version;
     let mut diffs = Vec::new();
     for service in &stack.services {
         let name = &service.spec.name;
-        let ours = serde_json::to_value(&service.spec).unwrap();
+        let mut ours = serde_json::to_value(&service.spec).unwrap();
+        order_refs_with_equal_names(&mut ours);
         // Raw: what the Engine stores.
         match docker::engine_get(&format!("/v{api}/services/{name}")) {
             Ok(mut raw) => {
                 let mut stored = raw["Spec"].take();
                 ids_to_names(&mut stored, names);
+                order_refs_with_equal_names(&mut stored);
                 differences(
                     &ours,
                     &stored,
@@ -320,7 +344,9 @@ fn compare(stack: &Stack, engine: &Engine, names: &BTreeMap<String, String>) -> 
             serde_json::from_str(&must(&["service", "inspect", name])).expect("inspect JSON");
         let mut stored = inspected[0]["Spec"].clone();
         ids_to_names(&mut stored, names);
-        let with_defaults = serde_json::to_value(service.spec.with_swarm_defaults()).unwrap();
+        order_refs_with_equal_names(&mut stored);
+        let mut with_defaults = serde_json::to_value(service.spec.with_swarm_defaults()).unwrap();
+        order_refs_with_equal_names(&mut with_defaults);
         diff_with(
             &with_defaults,
             &stored,
