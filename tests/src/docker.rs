@@ -4,7 +4,7 @@
 //! the raw `GET /services/{id}` shows what is stored).
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Runs `docker ARGS`; stdout on success, a message on failure.
@@ -150,78 +150,13 @@ pub fn engine_get(path: &str) -> Result<serde_json::Value, String> {
     serde_json::from_str(body).map_err(|e| format!("GET {path}: {e}"))
 }
 
-fn swarm_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("swarm")
-}
-
 /// Builds the test app as a static binary and the `FROM scratch` image; returns the image ID.
+/// The build context is the shared one of [`crate::probe`].
 pub fn build_probe_image(tag: &str, work: &Path) -> String {
-    let target_dir = work.join("testapp-target");
-    let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
-    let manifest = swarm_dir().join("testapp/Cargo.toml");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        .args(["build", "--release", "--offline", "--target", &triple])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .current_dir(swarm_dir().join("testapp"))
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .status()
-        .expect("run cargo for the test app");
-    assert!(status.success(), "building tests/swarm/testapp failed");
-    let binary = target_dir.join(&triple).join("release/app");
-    let bytes = std::fs::read(&binary).expect("read the test app binary");
-    assert!(
-        is_static_elf(&bytes),
-        "{} is not a static executable (it has an ELF interpreter); a FROM scratch image \
-         cannot run it",
-        binary.display()
-    );
-    let context = work.join("image");
-    std::fs::create_dir_all(&context).expect("create the image build context");
-    std::fs::copy(swarm_dir().join("Dockerfile"), context.join("Dockerfile"))
-        .expect("copy the Dockerfile");
-    std::fs::copy(&binary, context.join("app")).expect("copy the test app");
+    let context = crate::probe::build_context(work).unwrap_or_else(|e| panic!("{e}"));
     let context_str = context.to_string_lossy().into_owned();
     must(&["build", "-q", "-t", tag, &context_str]);
     must(&["image", "inspect", "--format", "{{.Id}}", tag])
         .trim()
         .to_owned()
-}
-
-/// True for an ELF executable without a `PT_INTERP` program header (no dynamic loader).
-pub fn is_static_elf(bytes: &[u8]) -> bool {
-    let u16_at = |o: usize| {
-        bytes
-            .get(o..o + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    };
-    let u32_at = |o: usize| {
-        bytes
-            .get(o..o + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let u64_at = |o: usize| {
-        bytes
-            .get(o..o + 8)
-            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-    };
-    // 64-bit little-endian ELF only (the test app targets x86_64/aarch64 Linux).
-    if bytes.get(0..6) != Some(b"\x7fELF\x02\x01") {
-        return false;
-    }
-    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(0x20), u16_at(0x36), u16_at(0x38))
-    else {
-        return false;
-    };
-    let Ok(phoff) = usize::try_from(phoff) else {
-        return false;
-    };
-    (0..usize::from(phnum)).all(|i| {
-        let p_type = u32_at(phoff + i * usize::from(phentsize));
-        p_type.is_some() && p_type != Some(3) // PT_INTERP
-    })
 }
