@@ -167,7 +167,7 @@ fn summary_shows_every_scenario_worst_first() {
     assert!(
         rows[api + 1]
             .trim_start()
-            .starts_with("healthy: completed after 44.2s"),
+            .starts_with("healthy: completed after 44.45s"),
         "{human}"
     );
     assert!(rows[api + 2].starts_with("quotes-web"), "{human}");
@@ -230,7 +230,7 @@ fn numbers_are_explained_in_one_unit() {
     assert!(!human.contains("4..6"), "{human}");
     assert!(
         human.contains(
-            "healthy: completed after 44.2s; 4 of 4 serving throughout (up to 6 during the overlap)"
+            "healthy: completed after 44.45s; 4 of 4 serving throughout (up to 5 during the overlap)"
         ),
         "{human}"
     );
@@ -251,20 +251,20 @@ fn numbers_are_explained_in_one_unit() {
 #[test]
 fn healthy_run_shows_the_delay_and_monitor_wait() {
     let human = render::human(&example_plan());
-    // Steps stop at 12.3 s, completion at 44.2 s: the wait in between is a step of its own
-    // (N3/N4 serve at 9.2 s, the workers wait `delay` 5 s, then `monitor` 30 s).
+    // Steps stop at 12.3 s, completion at 44.45 s: the wait in between is a step of its own
+    // (N3/N4 serve at 9.45 s: two containers started together come up 250 ms apart, the workers wait `delay` 5 s, then `monitor` 30 s).
     assert!(
-        human.contains("9.2s  every slot is done; the workers still wait the update delay 5s"),
+        human.contains("9.45s  every slot is done; the workers still wait the update delay 5s"),
         "{human}"
     );
     assert!(
         human.contains(
-            "14.2s  every slot is replaced; Swarm keeps watching the new tasks for failures for monitor 30s before it reports the update complete"
+            "14.45s  every slot is replaced; Swarm keeps watching the new tasks for failures for monitor 30s before it reports the update complete"
         ),
         "{human}"
     );
     assert!(
-        human.contains("44.2s  update complete (UpdateStatus completed)"),
+        human.contains("44.45s  update complete (UpdateStatus completed)"),
         "{human}"
     );
 }
@@ -297,7 +297,7 @@ fn notes_are_in_an_operators_words() {
     }
     assert!(
         human.contains(
-            "note: several tasks failed at 14.8s; the status message may name any one of them"
+            "note: a second new task failed at 15.05s, just after the rollback or pause told it to stop, so it is not replaced"
         ),
         "{human}"
     );
@@ -550,7 +550,7 @@ fn svg_has_a_legend_an_axis_and_human_titles() {
         "outage: no replica serving",
         "replicas",
         "seconds after the deploy",
-        "quotes-api — scenario healthy — completed after 44.2s",
+        "quotes-api — scenario healthy — completed after 44.45s",
         "quotes-api — scenario unhealthy — rolled back after 24.8s",
         "rollback_started 14.8s",
     ] {

@@ -706,6 +706,9 @@ fn note_text(note: &Note) -> String {
         NoteKind::SimultaneousFailures => format!(
             "several tasks failed{at}; the status message may name any one of them"
         ),
+        NoteKind::FailureOrderRace => format!(
+            "a second new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first (replaced: one more task)"
+        ),
         NoteKind::ExtraSlotRace => format!(
             "the failure{at} races with a free worker: on a real Swarm one more slot may get a new task first (removed again), or the reaction may come one health check later"
         ),

@@ -605,6 +605,10 @@ pub enum NoteKind {
     LaterPassRace,
     /// Several failures were evaluated at one instant; which one is named is arbitrary.
     SimultaneousFailures,
+    /// A new task failed after the updater or rollback had already told it to stop, so it
+    /// is not replaced; had Swarm seen its failure before that stop order it would be (one
+    /// more task created). Which of the two Swarm sees first decides.
+    FailureOrderRace,
 }
 
 /// A task label is serialized as a plain string.

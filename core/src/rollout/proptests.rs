@@ -365,6 +365,9 @@ fn extreme_request() -> BoxedStrategy<RolloutRequest> {
                 stop_order_delay_ms,
                 sigterm_exit_ms,
                 probe_ms,
+                // Spacing derived from the stop-order delay keeps the tuple within proptest's
+                // arity; any value is valid.
+                start_spacing_ms: stop_order_delay_ms / 4,
                 observe_after_end_ms: observe,
                 horizon_ms: 600_000,
             },

@@ -151,6 +151,17 @@ impl Sim {
         }
     }
 
+    /// The node a slot's containers start on, for start spacing: the node itself for a
+    /// global service; for a replicated one the scheduler spreads slots over the nodes,
+    /// modelled as slot modulo the node count.
+    fn start_lane(&self, slot: u32) -> usize {
+        if self.spec(SpecSide::From).global {
+            slot as usize
+        } else {
+            (slot.saturating_sub(1) % self.replicated_nodes.max(1)) as usize
+        }
+    }
+
     fn take_port(&mut self, id: TaskId) {
         let index = self.port_index(self.tasks[id].slot);
         if let Some(holders) = self.port_holders.get_mut(index) {
@@ -204,8 +215,20 @@ impl Sim {
         if std::mem::replace(&mut self.tasks[id].start_scheduled, true) {
             return;
         }
-        let at = self.now.saturating_add(self.timing.start_ready_ms);
         let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
+        let mut at = self.now.saturating_add(self.timing.start_ready_ms);
+        // The daemon serialises container starts on a node: one started with others comes
+        // up `start_spacing_ms` after the previous one (Timing::start_spacing_ms).
+        let spacing = self.timing.start_spacing_ms;
+        let lane = self.start_lane(slot);
+        if spacing > 0
+            && let Some(last) = self.last_start.get(lane).copied().flatten()
+        {
+            at = at.max(last.saturating_add(spacing));
+        }
+        if let Some(entry) = self.last_start.get_mut(lane) {
+            *entry = Some(entry.map_or(at, |last| last.max(at)));
+        }
         self.queue.push(
             at,
             slot,
@@ -435,7 +458,17 @@ impl Sim {
             return;
         };
         let was_starting = task.observed == Observed::Starting;
-        let (state, error) = if task.desired == Desired::Shutdown {
+        let (state, error) = if task.stopping == Some(StopReason::Unhealthy) && code != 0 {
+            // The executor's own stop of an unhealthy container ends the task FAILED even
+            // when the manager told it to stop meanwhile (a rollback that overtook it):
+            // observed on a real Swarm as FAILED with desired SHUTDOWN (docs/fidelity.md S2).
+            (
+                EndState::Failed,
+                Some(format!(
+                    "task: non-zero exit ({code}): dockerexec: unhealthy container"
+                )),
+            )
+        } else if task.desired == Desired::Shutdown {
             (EndState::Shutdown, None)
         } else if code == 0 {
             // Exit 0 while STARTING after an unhealthy event: `Start` returns success and
@@ -451,13 +484,6 @@ impl Sim {
                 );
             }
             (EndState::Complete, None)
-        } else if task.stopping == Some(StopReason::Unhealthy) {
-            (
-                EndState::Failed,
-                Some(format!(
-                    "task: non-zero exit ({code}): dockerexec: unhealthy container"
-                )),
-            )
         } else {
             (
                 EndState::Failed,
@@ -492,6 +518,27 @@ impl Sim {
             EndState::Failed => Observed::Failed,
             EndState::Complete => Observed::Complete,
         };
+        if state == EndState::Failed
+            && self.tasks[id].creator == Creator::Updater
+            && self.tasks[id].desired == Desired::Shutdown
+            && let Some(ordered) = self.tasks[id].stop_requested_at
+        {
+            // It was already failing (unhealthy or crashing) when the updater or rollback
+            // told it to stop: its failure reaches the manager after that order, so the
+            // restart supervisor leaves it alone. A real Swarm serialises these events, and
+            // the other order (failure seen first: replaced) also happens (docs/fidelity.md).
+            let label = self.label(id);
+            let margin = self.now.saturating_sub(ordered);
+            self.note(
+                NoteKind::FailureOrderRace,
+                format!(
+                    "{label} failed {margin} ms after it was told to stop, so it is not \
+                     replaced; this depends on which of its failure and the stop order Swarm \
+                     sees first: seen before the order, the restart supervisor replaces it \
+                     (one more task created)"
+                ),
+            );
+        }
         self.set_observed(id, observed);
         self.tasks[id].ended_at = Some(self.now);
         self.tasks[id].end_state = Some(state);

@@ -333,6 +333,9 @@ struct Sim {
     port_holders: Vec<u32>,
     /// Tasks pending for a host-mode port, in creation order.
     port_waiters: VecDeque<TaskId>,
+    /// The latest container start scheduled per node (global: per slot; replicated: slot
+    /// modulo the node count), for [`Timing::start_spacing_ms`].
+    last_start: Vec<Option<Millis>>,
     /// Restart history per slot (indexed by slot; 0 unused).
     restart_history: Vec<RestartHistory>,
     delays: Vec<DelayedStart>,
@@ -389,6 +392,7 @@ impl Sim {
             label_counts: vec![[0; LabelPrefix::COUNT]; slot_count + 1],
             port_holders: vec![0; slot_count + 1],
             port_waiters: VecDeque::new(),
+            last_start: vec![None; slot_count + 1],
             restart_history: vec![RestartHistory::default(); slot_count + 1],
             delays: Vec::with_capacity(reserve(2)),
             updaters: Vec::new(),
