@@ -349,6 +349,7 @@ fn cli_plan(
     scenario: &str,
     major: &str,
     image: &str,
+    extra: &[String],
 ) -> Result<Value, String> {
     let mut args: Vec<String> = Vec::new();
     for f in to {
@@ -371,6 +372,7 @@ fn cli_plan(
         ]
         .map(String::from),
     );
+    args.extend(extra.iter().cloned());
     let mut env = indexmap::IndexMap::new();
     env.insert("STACKPLAN_E2E_IMAGE".to_owned(), image.to_owned());
     let run = stackplan_tests::run_cli(&args, dir, env);
@@ -395,11 +397,13 @@ fn predict(
     p: &PlanArgs,
     engine_version: &str,
     image: &str,
+    measured: Option<&Measured>,
 ) -> Result<Value, String> {
     let dir = stackplan_tests::probe::swarm_dir().join(sc.dir);
     let major = major(engine_version);
+    let extra = measured.map(Measured::flags).unwrap_or_default();
     if !p.rollback {
-        let service = cli_plan(&dir, p.to, p.from, p.scenario, &major, image)?;
+        let service = cli_plan(&dir, p.to, p.from, p.scenario, &major, image, &extra)?;
         return service["simulations"]
             .as_array()
             .and_then(|s| s.first())
@@ -408,8 +412,8 @@ fn predict(
     }
     // A manual rollback: `plan` has no entry point for it; the core simulates it from the
     // effective specs the planner resolves for both file sets.
-    let running = cli_plan(&dir, p.from, p.to, "healthy", &major, image)?;
-    let restored = cli_plan(&dir, p.to, p.from, "healthy", &major, image)?;
+    let running = cli_plan(&dir, p.from, p.to, "healthy", &major, image, &[])?;
+    let restored = cli_plan(&dir, p.to, p.from, "healthy", &major, image, &[])?;
     let spec = |s: &Value| {
         serde_json::from_value(s["effective"]["spec"].clone()).map_err(|e| e.to_string())
     };
@@ -417,8 +421,158 @@ fn predict(
     let mut request = RolloutRequest::new(spec(&running)?, spec(&restored)?, scenario);
     request.operation = Operation::Rollback;
     request.engine_major_version = major.parse().unwrap_or(27);
+    if let Some(m) = measured {
+        m.apply(&mut request.timing);
+    }
     let plan = rollout::simulate(&request).map_err(|e| e.to_string())?;
     serde_json::to_value(plan).map_err(|e| e.to_string())
+}
+
+/// This machine's latencies, medians over every raw run (what `stackplan calibrate` would
+/// measure with its probe service), in ms.
+struct Measured {
+    /// Task created with desired RUNNING → container start (first of its batch).
+    start_new: f64,
+    /// Old container exit → start of the prepared stop-first replacement.
+    start_ready: f64,
+    /// Between container starts of one batch (created in the same instant).
+    spacing: f64,
+    /// SIGTERM → exit of a well-behaved app.
+    sigterm_exit: f64,
+    /// Stop order → SIGTERM, minus the 2 s gossip sleep.
+    stop_order: f64,
+    samples: BTreeMap<&'static str, usize>,
+}
+
+impl Measured {
+    /// The `plan` flags that carry them (the stop-order delay and the spacing have no
+    /// flag; they are applied only where the report calls the core directly).
+    fn flags(&self) -> Vec<String> {
+        let ms = |v: f64| format!("{}ms", v.round() as u64);
+        vec![
+            "--start-latency".into(),
+            ms(self.start_new),
+            "--ready-latency".into(),
+            ms(self.start_ready),
+            "--sigterm-exit".into(),
+            ms(self.sigterm_exit),
+        ]
+    }
+
+    fn apply(&self, t: &mut rollout::Timing) {
+        t.start_new_ms = self.start_new.round() as u64;
+        t.start_ready_ms = self.start_ready.round() as u64;
+        t.start_spacing_ms = self.spacing.round() as u64;
+        t.sigterm_exit_ms = self.sigterm_exit.round() as u64;
+        t.stop_order_delay_ms = self.stop_order.round() as u64;
+    }
+
+    fn from_runs(runs_dir: &Path) -> Option<Measured> {
+        let mut samples: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+        for sc in SCENARIOS {
+            for run in load_runs(runs_dir, sc.key) {
+                for (index, step) in sc.steps.iter().enumerate() {
+                    if step.plan.is_none() {
+                        continue;
+                    }
+                    if let Some(obs) = run["steps"].get(index) {
+                        collect_latencies(obs, &mut samples);
+                    }
+                }
+            }
+        }
+        let med = |k: &str| stats(samples.get(k).map(Vec::as_slice).unwrap_or(&[])).map(|s| s.1);
+        Some(Measured {
+            start_new: med("start_new")?,
+            start_ready: med("start_ready")?,
+            spacing: med("spacing").unwrap_or(0.0),
+            sigterm_exit: med("sigterm_exit")?,
+            stop_order: med("stop_order").unwrap_or(1_000.0),
+            samples: samples.iter().map(|(k, v)| (*k, v.len())).collect(),
+        })
+    }
+}
+
+/// Latency samples of one step: tasks grouped by creation instant (within 50 ms).
+fn collect_latencies(obs: &Value, samples: &mut BTreeMap<&'static str, Vec<f64>>) {
+    let act_ns = obs["act_ns"].as_i64().unwrap_or(0);
+    let events: Vec<&Value> = obs["events"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let container = |task: &str, action: &str| {
+        events
+            .iter()
+            .find(|e| e["task"] == task && e["action"] == action)
+            .and_then(|e| e["at_ns"].as_i64())
+    };
+    let tasks: Vec<&Value> = obs["tasks"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let created = |t: &Value| t["created_at"].as_str().and_then(parse_time_ns);
+    let mut new: Vec<(i64, &Value)> = tasks
+        .iter()
+        .filter_map(|t| created(t).filter(|&c| c >= act_ns).map(|c| (c, *t)))
+        .collect();
+    new.sort_by_key(|(c, _)| *c);
+    let old_of = |t: &Value, before: i64| {
+        tasks
+            .iter()
+            .filter(|o| o["slot"] == t["slot"] && o["node"] == t["node"] && o["id"] != t["id"])
+            .filter(|o| created(o).is_some_and(|c| c < before))
+            .max_by_key(|o| created(o))
+            .copied()
+    };
+    let ms = |ns: i64| ns as f64 / 1e6;
+    let mut i = 0;
+    while i < new.len() {
+        let mut j = i;
+        while j + 1 < new.len() && new[j + 1].0 - new[i].0 < 50_000_000 {
+            j += 1;
+        }
+        let batch = &new[i..=j];
+        let mut starts: Vec<f64> = Vec::new();
+        for (c, t) in batch {
+            let id = t["id"].as_str().unwrap_or_default();
+            let Some(start) = container(id, "start") else {
+                continue;
+            };
+            match old_of(t, *c).and_then(|o| {
+                let oid = o["id"].as_str()?;
+                Some((container(oid, "kill"), container(oid, "die")))
+            }) {
+                // Stop-first: the old container was told to stop when this task was created
+                // and died before this one started.
+                Some((Some(kill), Some(die))) if kill >= *c && die <= start => {
+                    samples
+                        .entry("start_ready")
+                        .or_default()
+                        .push(ms(start - die));
+                    samples
+                        .entry("stop_order")
+                        .or_default()
+                        .push(ms(kill - c) - 2_000.0);
+                    samples
+                        .entry("sigterm_exit")
+                        .or_default()
+                        .push(ms(die - kill));
+                }
+                // A replacement of a task that had already ended (restart delay): no sample.
+                Some((_, Some(die))) if die <= *c => {}
+                // Start-first (the old task still ran) or a fresh slot.
+                _ => starts.push(ms(start - c)),
+            }
+        }
+        starts.sort_by(f64::total_cmp);
+        if let Some(first) = starts.first() {
+            samples.entry("start_new").or_default().push(*first);
+        }
+        for w in starts.windows(2) {
+            samples.entry("spacing").or_default().push(w[1] - w[0]);
+        }
+        i = j + 1;
+    }
 }
 
 fn predicted_summary(sim: &Value, step: &Step) -> Summary {
@@ -465,9 +619,19 @@ fn predicted_summary(sim: &Value, step: &Step) -> Summary {
         })
         .unwrap_or_default();
     Summary {
-        changes: changes.into_iter().filter(|c| c.at_ms <= horizon).collect(),
+        // A hang is judged on every status change the planner predicts, not only those
+        // inside the observation window: a predicted completion after the window is a miss.
+        changes: changes
+            .into_iter()
+            .filter(|c| c.at_ms <= horizon || end_state.is_none())
+            .collect(),
         tasks_created: new.len() as u64,
-        updater_tasks: new.iter().filter(|t| t["created_by"] == "updater").count() as u64,
+        // Slots that got a new task, as observed (the first new task of each slot).
+        updater_tasks: new
+            .iter()
+            .map(|t| t["slot"].as_u64().unwrap_or(0))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64,
         min_healthy: points
             .iter()
             .filter_map(|p| p["healthy"].as_u64())
@@ -519,10 +683,13 @@ struct StepVerdict {
     messages_ok: usize,
     counts_ok: usize,
     times_ok: usize,
+    cal_times_ok: usize,
+    worst_cal: f64,
     worst_time: f64,
 }
 
 fn generate(runs_dir: &Path) -> Result<String, String> {
+    let measured = Measured::from_runs(runs_dir);
     let mut body = String::new();
     let mut verdicts: Vec<StepVerdict> = Vec::new();
     let mut detections: Vec<(String, Detection, String)> = Vec::new();
@@ -606,7 +773,7 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                     ""
                 }
             );
-            let sim = match predict(sc, p, &engine, &image) {
+            let sim = match predict(sc, p, &engine, &image, None) {
                 Ok(s) => s,
                 Err(e) => {
                     let _ = writeln!(body, "**The planner failed:** {e}\n");
@@ -614,6 +781,10 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                 }
             };
             let pred = predicted_summary(&sim, step);
+            let cal = measured
+                .as_ref()
+                .and_then(|m| predict(sc, p, &engine, &image, Some(m)).ok())
+                .map(|sim| predicted_summary(&sim, step));
             if !problems.is_empty() {
                 let _ = writeln!(body, "Unreadable runs: {}\n", problems.join("; "));
             }
@@ -625,15 +796,17 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
             // Status changes.
             let _ = writeln!(
                 body,
-                "| # | state | message | predicted s | observed s (min / median / max) | median − predicted | within tolerance |"
+                "| # | state | message | predicted s | observed s (min / median / max) | median − predicted | within tolerance | calibrated prediction s | within (calibrated) |"
             );
-            let _ = writeln!(body, "|---|---|---|---|---|---|---|");
+            let _ = writeln!(body, "|---|---|---|---|---|---|---|---|---|");
             let rows = pred
                 .changes
                 .len()
                 .max(obs.iter().map(|(_, s)| s.changes.len()).max().unwrap_or(0));
             let mut times_ok = vec![true; obs.len()];
+            let mut cal_times_ok = vec![cal.is_some(); obs.len()];
             let mut worst: f64 = 0.0;
+            let mut worst_cal: f64 = 0.0;
             for i in 0..rows {
                 let pc = pred.changes.get(i);
                 let vals: Vec<f64> = obs
@@ -677,9 +850,32 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                     }
                     within = format!("{n_ok}/{} (±{})", obs.len(), secs(tol));
                 }
+                let cc = cal.as_ref().and_then(|c| c.changes.get(i));
+                let mut cal_within = String::from("-");
+                if let Some(cc) = cc {
+                    let tol = tolerance_ms(cc.at_ms);
+                    let mut n_ok = 0;
+                    for (k, (_, s)) in obs.iter().enumerate() {
+                        match s.changes.get(i) {
+                            Some(c) if c.state == cc.state => {
+                                let d = c.at_ms - cc.at_ms;
+                                worst_cal = worst_cal.max(d.abs());
+                                if d.abs() <= tol {
+                                    n_ok += 1;
+                                } else {
+                                    cal_times_ok[k] = false;
+                                }
+                            }
+                            _ => cal_times_ok[k] = false,
+                        }
+                    }
+                    cal_within = format!("{n_ok}/{}", obs.len());
+                } else {
+                    cal_times_ok.iter_mut().for_each(|b| *b = false);
+                }
                 let _ = writeln!(
                     body,
-                    "| {} | `{}` | `{}` | {} | {} | {} | {} |",
+                    "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} |",
                     i + 1,
                     state,
                     message,
@@ -694,7 +890,9 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                         (Some((_, m, _)), Some(c)) => format!("{:+.1}", (m - c.at_ms) / 1000.0),
                         _ => "—".to_owned(),
                     },
-                    within
+                    within,
+                    cc.map_or("—".to_owned(), |c| secs(c.at_ms)),
+                    cal_within
                 );
             }
             // Outcome, messages, counts per run.
@@ -743,7 +941,7 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
             );
             let _ = writeln!(
                 body,
-                "| … by the updater (slots handed out) | {} | {} |",
+                "| slots that got a new task | {} | {} |",
                 pred.updater_tasks,
                 per_run(&|s| s.updater_tasks)
             );
@@ -823,6 +1021,8 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                 messages_ok,
                 counts_ok,
                 times_ok: times_ok.iter().filter(|&&b| b).count(),
+                cal_times_ok: cal_times_ok.iter().filter(|&&b| b).count(),
+                worst_cal,
                 worst_time: worst,
             });
         }
@@ -849,7 +1049,23 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
     }
     out.push_str("## Summary\n\n");
     out.push_str("Per measured step: how many runs matched the planner on the sequence of UpdateStatus states (outcome), on states and exact messages, on the counts (tasks created, min healthy, max containers), and on every status-change time within tolerance (±1.5 s, ±15 % past 10 s).\n\n");
-    out.push_str("| scenario | step | runs | outcome | messages | counts | times | worst time error s | verdict |\n|---|---|---|---|---|---|---|---|---|\n");
+    if let Some(m) = &measured {
+        let _ = writeln!(
+            out,
+            "## Timing: default vs measured\n\nPredictions are made twice: with the planner's default timing (what a user gets), and with this machine's latencies measured from the raw runs themselves (medians; the samples a `calibrate` run would take): \n\n| latency | default ms | measured median ms | samples |\n|---|---|---|---|\n| `S_new` task created → container start (first of a batch) | 1000 | {:.0} | {} |\n| `S_ready` old exit → prepared replacement start | 200 | {:.0} | {} |\n| start spacing within a batch (`start_spacing_ms`) | 250 | {:.0} | {} |\n| stop order → SIGTERM, minus the 2 s gossip sleep (`stop_order_delay_ms`) | 1000 | {:.0} | {} |\n| SIGTERM → exit (`E`) | 100 | {:.0} | {} |\n\nThe CLI takes `S_new`, `S_ready` and `E` as flags (`--start-latency`, `--ready-latency`, `--sigterm-exit`); the stop-order delay and the spacing have none, so the calibrated column of `plan`-driven steps uses the defaults for those two; manual rollbacks are simulated through the core with all five.\n",
+            m.start_new,
+            m.samples.get("start_new").unwrap_or(&0),
+            m.start_ready,
+            m.samples.get("start_ready").unwrap_or(&0),
+            m.spacing,
+            m.samples.get("spacing").unwrap_or(&0),
+            m.stop_order,
+            m.samples.get("stop_order").unwrap_or(&0),
+            m.sigterm_exit,
+            m.samples.get("sigterm_exit").unwrap_or(&0),
+        );
+    }
+    out.push_str("| scenario | step | runs | outcome | messages | counts | times | worst time error s | times (calibrated) | worst (calibrated) s | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     let mut full = 0;
     for v in &verdicts {
         let all = |n: usize| n == v.runs && v.runs > 0;
@@ -867,7 +1083,7 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
         };
         let _ = writeln!(
             out,
-            "| {} (`{}`) | {} | {} | {}/{} | {}/{} | {}/{} | {}/{} | {:.1} | {} |",
+            "| {} (`{}`) | {} | {} | {}/{} | {}/{} | {}/{} | {}/{} | {:.1} | {}/{} | {:.1} | {} |",
             v.section,
             v.scenario,
             v.step,
@@ -881,6 +1097,9 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
             v.times_ok,
             v.runs,
             v.worst_time / 1000.0,
+            v.cal_times_ok,
+            v.runs,
+            v.worst_cal / 1000.0,
             verdict
         );
     }

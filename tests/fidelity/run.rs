@@ -221,10 +221,16 @@ fn run_step(
                 ])
                 .unwrap_or_default();
                 let r = replicas.trim();
+                // Converged also means no update in flight: a release deployed over a
+                // crash-looping one can write `completed` before its tasks are healthy
+                // (the updater keeps clean restart replacements without waiting, §3.4).
                 r.split_once('/')
                     .is_some_and(|(a, b)| a == b && a != "0" && !b.contains(' '))
                     && h > 0
                     && tasks.iter().filter(|t| t.1 == "Running").count() == h
+                    && last_status
+                        .as_ref()
+                        .is_none_or(|(s, _)| s != "updating" && s != "rollback_started")
             }
             End::Sleep(ms) => started.elapsed() >= Duration::from_millis(ms),
             End::State(state, tail) => {
@@ -387,13 +393,22 @@ impl Drop for StackGuard {
 }
 
 fn remove_stack(name: &str) {
-    if let Err(e) = docker(&["stack", "rm", name]) {
-        eprintln!("fidelity: docker stack rm {name}: {e}");
-        return;
-    }
+    // `stack rm` fails on a network still used by a stopping task: try again until it is
+    // gone (only this stack's resources, by its namespace label).
     let label = format!("label=com.docker.stack.namespace={name}");
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last_rm = None::<Instant>;
     while Instant::now() < deadline {
+        if last_rm.is_none_or(|t| t.elapsed() > Duration::from_secs(3)) {
+            let services = docker(&["service", "ls", "-q", "--filter", &label]).unwrap_or_default();
+            let networks = docker(&["network", "ls", "-q", "--filter", &label]).unwrap_or_default();
+            if (!services.trim().is_empty() || !networks.trim().is_empty())
+                && let Err(e) = docker(&["stack", "rm", name])
+            {
+                eprintln!("fidelity: docker stack rm {name} (retrying): {e}");
+            }
+            last_rm = Some(Instant::now());
+        }
         let c = docker(&["ps", "-aq", "--filter", &label]).unwrap_or_default();
         let n = docker(&["network", "ls", "-q", "--filter", &label]).unwrap_or_default();
         if c.trim().is_empty() && n.trim().is_empty() {
