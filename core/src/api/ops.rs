@@ -410,7 +410,11 @@ pub(super) fn lint(
             },
         )),
         LintFormat::Json => Some(lint::render::json::render(&diagnostics, sources)),
-        LintFormat::Sarif => Some(lint::render::sarif::render(&diagnostics, sources)),
+        LintFormat::Sarif => Some(lint::render::sarif::render_in(
+            &diagnostics,
+            sources,
+            &sarif_root(&shared, sources),
+        )),
         LintFormat::Github => Some(lint::render::github::render(&diagnostics, sources)),
     };
     let floor = if request.deny_warnings {
@@ -427,6 +431,26 @@ pub(super) fn lint(
         warnings: project::warnings(&loaded),
         inputs: plan_file::inputs("desired", &read, &|p| input.display_name(p)),
     })
+}
+
+/// SARIF's `%SRCROOT%`: the repository root (the nearest folder holding `.git` above the
+/// first Compose file), else that file's folder; never the caller's working directory.
+fn sarif_root(fs: &dyn FileSource, sources: &crate::source::SourceSet) -> String {
+    let Some(first) = sources.get(0) else {
+        return "/".to_owned();
+    };
+    let start = fspath::dir(&first.path);
+    let mut dir = start.clone();
+    loop {
+        if fs.exists(&fspath::join(&dir, ".git")) {
+            return dir;
+        }
+        let parent = fspath::dir(&dir);
+        if parent == dir {
+            return start;
+        }
+        dir = parent;
+    }
 }
 
 // ------------------------------------------------------------------------------------ plan
