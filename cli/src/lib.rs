@@ -207,6 +207,7 @@ enum PlanFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("listing").multiple(false)))]
 struct ConfigArgs {
     /// Format the output
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
@@ -221,14 +222,29 @@ struct ConfigArgs {
     #[arg(long)]
     no_path_resolution: bool,
     /// Only validate the configuration, don't print anything
-    #[arg(short, long)]
+    #[arg(short, long, group = "listing")]
     quiet: bool,
     /// Print the service names, one per line
-    #[arg(long)]
+    #[arg(long, group = "listing")]
     services: bool,
     /// Print the image names, one per line
-    #[arg(long)]
+    #[arg(long, group = "listing")]
     images: bool,
+    /// Print the profile names, one per line
+    #[arg(long = "profiles", id = "list_profiles", group = "listing")]
+    list_profiles: bool,
+    /// Print the volume names, one per line
+    #[arg(long, group = "listing")]
+    volumes: bool,
+    /// Print model variables and default values
+    #[arg(long, group = "listing")]
+    variables: bool,
+    /// Print the service config hash, one per line ("*" for every service, or a,b)
+    #[arg(long, value_name = "SERVICES", group = "listing")]
+    hash: Option<String>,
+    /// Accepted like docker compose's (config changes nothing anyway)
+    #[arg(long)]
+    dry_run: bool,
     /// Annotate each value of the YAML output with the file:line that set it
     #[arg(long)]
     origins: bool,
@@ -477,12 +493,21 @@ fn print_warnings(warnings: &[api::LoadWarning], io: &mut Io<'_>) {
 }
 
 fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
+    // At most one of these is set (clap's `listing` group): none is silently dropped.
     let output = if args.quiet {
         api::ConfigOutput::None
     } else if args.services {
         api::ConfigOutput::ServiceNames
     } else if args.images {
         api::ConfigOutput::Images
+    } else if args.list_profiles {
+        api::ConfigOutput::Profiles
+    } else if args.volumes {
+        api::ConfigOutput::Volumes
+    } else if args.variables {
+        api::ConfigOutput::Variables
+    } else if args.hash.is_some() {
+        api::ConfigOutput::Hashes
     } else {
         match args.format {
             Format::Yaml => api::ConfigOutput::Yaml,
@@ -497,6 +522,10 @@ fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
         no_interpolate: args.no_interpolate,
         no_normalize: args.no_normalize,
         no_path_resolution: args.no_path_resolution,
+        hash_services: match args.hash.as_deref() {
+            None | Some("*") => Vec::new(),
+            Some(list) => list.split(',').map(str::to_owned).collect(),
+        },
     };
     let (result, read) = match call_reading(project, api::Operation::Config(request), io) {
         Ok((api::Output::Config(result), read)) => (result, read),
@@ -658,4 +687,12 @@ fn node_count(text: &str) -> Result<u32, String> {
 fn engine_version(text: &str) -> Result<EngineVersion, String> {
     EngineVersion::parse(text)
         .ok_or_else(|| format!("expected MAJOR or MAJOR.MINOR such as 27 or 27.0, not {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_definition_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -607,3 +607,118 @@ fn the_largest_max_file_size_does_not_wrap() {
     assert_eq!(out.status, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "web\n");
 }
+
+// ------------------------------------------------------------------ item 7: config flags
+
+const LISTS: &str = r#"services:
+  web:
+    image: nginx
+    build: .
+    pull_policy: always
+    scale: 3
+    depends_on: [db]
+    profiles: [p]
+    labels: {a: "<&>"}
+    deploy:
+      replicas: 3
+    volumes: [data:/data]
+  db:
+    image: pg
+  debug:
+    image: busybox
+    profiles: [debug, p]
+volumes:
+  data: {}
+  unused: {}
+"#;
+
+#[test]
+fn config_lists_profiles_volumes_and_hashes_like_compose() {
+    let dir = project("config-lists", &[("compose.yml", LISTS)]);
+    let config = |args: &[&str]| {
+        let mut all = vec!["--profile", "p", "config"];
+        all.extend_from_slice(args);
+        run(&all, &dir, &[])
+    };
+    // Every profile any service names, enabled or not.
+    assert_eq!(
+        run(&["config", "--profiles"], &dir, &[]).stdout,
+        "debug\np\n"
+    );
+    // Volumes the enabled services use (compose drops the unused one).
+    assert_eq!(config(&["--volumes"]).stdout, "data\n");
+    // Service hashes recorded from docker compose v2.26.1 (`--profile p config --hash '*'`):
+    // build, pull_policy, scale and deploy.replicas do not count.
+    let hashes = "db 42056163be685aa6d7c1cedf1a6e25d69dfecedd33429247ab170050696e6312\n";
+    let all = config(&["--hash", "*"]);
+    assert_eq!(all.status, 0, "{}", all.stderr);
+    assert!(all.stdout.starts_with(hashes), "{}", all.stdout);
+    let web = config(&["--hash", "web"]).stdout;
+    assert_eq!(web.lines().count(), 1);
+    assert!(all.stdout.contains(&web));
+    let rescaled = LISTS
+        .replace("      replicas: 3\n", "      replicas: 5\n")
+        .replace("scale: 3", "scale: 5");
+    std::fs::write(dir.join("compose.yml"), &rescaled).unwrap();
+    assert_eq!(
+        config(&["--hash", "web"]).stdout,
+        web,
+        "replicas do not count"
+    );
+    std::fs::write(dir.join("compose.yml"), LISTS.replace("<&>", "<&>!")).unwrap();
+    assert_ne!(config(&["--hash", "web"]).stdout, web, "labels do");
+    std::fs::write(dir.join("compose.yml"), LISTS).unwrap();
+    let nope = config(&["--hash", "db,nope"]);
+    assert_eq!(nope.status, 1);
+    assert!(
+        nope.stderr.contains("no such service: nope"),
+        "{}",
+        nope.stderr
+    );
+    // Two listings at once are a usage error, never one silently dropped.
+    for pair in [
+        &["--services", "--images"][..],
+        &["--images", "--services"],
+        &["--profiles", "--volumes"],
+        &["-q", "--services"],
+        &["--hash", "*", "--variables"],
+    ] {
+        let out = config(pair);
+        assert_eq!(out.status, 2, "{pair:?}");
+        assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+    // --dry-run is accepted and changes nothing.
+    assert_eq!(config(&["--dry-run"]).stdout, config(&[]).stdout);
+}
+
+#[test]
+fn config_variables_prints_compose_s_table() {
+    let dir = project(
+        "config-variables",
+        &[(
+            "compose.yml",
+            "services:\n  web:\n    image: nginx\n    environment:\n      A1: \"${A:-${B}}\"\n      A2: \"${C:-{x} y}\"\n      A3: \"${D:+$E}\"\n      A4: \"${F:-x} ${G:?y} ${H}\"\n      A5: \"${I?}}\"\n      A6: \"${J:-a-b}\"\n      A7: \"${K:?a:-b}\"\n      A8: \"${L-a:?b}\"\n",
+        )],
+    );
+    // Required variables need no value here.
+    let out = run(&["config", "--variables"], &dir, &[]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    // Recorded from docker compose v2.26.1 (its rows come in map order; ours sorted).
+    let expected = "\
+NAME                REQUIRED            DEFAULT VALUE       ALTERNATE VALUE
+A                   false               ${B}                
+B                   false                                   
+C                   false               {x} y               
+D                   false                                   $E
+E                   false                                   
+F                   false               x                   
+G                   true                                    
+H                   false                                   
+I                   true                                    
+J                   false               a-b                 
+K                   true                                    
+L                   false               a:?b                
+";
+    assert_eq!(out.stdout, expected);
+}
