@@ -4,17 +4,28 @@ use stackplan_core::source::FileSource;
 use std::cell::RefCell;
 use std::io::Read;
 
-/// Reads files from disk, refusing anything over `max_bytes` before reading it whole, and
-/// remembers every path it read (so `-o` can refuse to replace an input).
+/// Reads files from disk, refusing anything over `max_bytes` before reading it whole.
 pub struct DiskFiles {
     pub max_bytes: u64,
-    read: RefCell<Vec<String>>,
 }
 
 impl DiskFiles {
     pub fn new(max_bytes: u64) -> Self {
-        DiskFiles {
-            max_bytes,
+        DiskFiles { max_bytes }
+    }
+}
+
+/// A [`FileSource`] that remembers every path read through it (so `-o` can refuse to
+/// replace an input).
+pub struct Recording<'a> {
+    inner: &'a dyn FileSource,
+    read: RefCell<Vec<String>>,
+}
+
+impl<'a> Recording<'a> {
+    pub fn new(inner: &'a dyn FileSource) -> Self {
+        Recording {
+            inner,
             read: RefCell::new(Vec::new()),
         }
     }
@@ -25,7 +36,7 @@ impl DiskFiles {
     }
 }
 
-impl FileSource for DiskFiles {
+impl FileSource for Recording<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
         {
             let mut read = self.read.borrow_mut();
@@ -33,6 +44,18 @@ impl FileSource for DiskFiles {
                 read.push(path.to_owned());
             }
         }
+        self.inner.read(path)
+    }
+    fn is_file(&self, path: &str) -> bool {
+        self.inner.is_file(path)
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.inner.exists(path)
+    }
+}
+
+impl FileSource for DiskFiles {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
         let file = std::fs::File::open(path).map_err(|e| describe(path, &e))?;
         let meta = file.metadata().map_err(|e| describe(path, &e))?;
         if meta.is_dir() {

@@ -458,15 +458,16 @@ fn call_reading(
 ) -> Result<(api::Output, Vec<String>), u8> {
     stdin::attach(&mut operation, project.max_file_size, io)?;
     let disk = fs::DiskFiles::new(project.max_file_size);
+    let files = fs::Recording::new(&disk);
     let response = api::handle_with_files(
         api::Request {
             api_version: api::API_VERSION,
             operation,
         },
-        &disk,
+        &files,
     );
     match (response.result, response.error) {
-        (Some(output), None) => Ok((output, disk.read_paths())),
+        (Some(output), None) => Ok((output, files.read_paths())),
         (_, error) => {
             let error = error.unwrap_or_else(|| {
                 api::ApiError::new(api::ApiErrorKind::Internal, "the core gave no answer")
