@@ -83,8 +83,36 @@ impl LoadOptions {
 /// A warning Compose would print on stderr (the load still succeeds).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Warning {
+    /// What the warning is about; stable across releases, unlike the message's wording.
+    pub code: WarningCode,
+    /// The text Compose prints after `warning: `.
     pub message: String,
     pub origin: Option<Origin>,
+}
+
+/// The stable code of a load warning (kebab-case in JSON; `docs/api.md` lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningCode {
+    /// `${NAME}` was interpolated but `NAME` is set nowhere: it became an empty string.
+    VariableNotSet,
+    /// The top-level `version` attribute, which Compose ignores (and removes).
+    ObsoleteVersion,
+}
+
+impl WarningCode {
+    /// Every code, in the order `docs/api.md` lists them.
+    pub const ALL: &'static [WarningCode] =
+        &[WarningCode::VariableNotSet, WarningCode::ObsoleteVersion];
+
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::VariableNotSet => "variable-not-set",
+            WarningCode::ObsoleteVersion => "obsolete-version",
+        }
+    }
 }
 
 /// The result of a load: the project model as `config` prints it, and what was read.
@@ -122,10 +150,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn warn(&mut self, message: impl Into<String>, origin: Option<Origin>) {
+    pub fn warn(&mut self, code: WarningCode, message: impl Into<String>, origin: Option<Origin>) {
         let message = message.into();
         if !self.warnings.iter().any(|w| w.message == message) {
-            self.warnings.push(Warning { message, origin });
+            self.warnings.push(Warning {
+                code,
+                message,
+                origin,
+            });
         }
     }
 
@@ -294,6 +326,7 @@ fn load_file(
             schema::validate(dict, display)?;
             if let Some(version) = dict.as_map_mut().and_then(|m| m.shift_remove("version")) {
                 ctx.warn(
+                    WarningCode::ObsoleteVersion,
                     format!(
                         "{display}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
                     ),
