@@ -245,6 +245,9 @@ struct ConfigArgs {
     /// Accepted like docker compose's (config changes nothing anyway)
     #[arg(long)]
     dry_run: bool,
+    /// Don't check model consistency (undefined networks, depends_on, ...): may print an invalid project
+    #[arg(long)]
+    no_consistency: bool,
     /// Annotate each value of the YAML output with the file:line that set it
     #[arg(long)]
     origins: bool,
@@ -523,6 +526,7 @@ fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
         no_interpolate: args.no_interpolate,
         no_normalize: args.no_normalize,
         no_path_resolution: args.no_path_resolution,
+        no_consistency: args.no_consistency,
         hash_services: match args.hash.as_deref() {
             None | Some("*") => Vec::new(),
             Some(list) => list.split(',').map(str::to_owned).collect(),

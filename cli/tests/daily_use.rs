@@ -722,3 +722,118 @@ L                   false               a:?b
 ";
     assert_eq!(out.stdout, expected);
 }
+
+#[test]
+fn config_no_consistency_prints_what_the_checks_would_refuse() {
+    let dir = project(
+        "no-consistency",
+        &[(
+            "compose.yml",
+            "services:\n  web:\n    image: nginx\n    depends_on: [nope]\n    networks: [nonet]\n",
+        )],
+    );
+    let checked = run(&["config"], &dir, &[]);
+    assert_eq!(checked.status, 1);
+    assert!(
+        checked.stderr.contains("undefined network nonet"),
+        "{}",
+        checked.stderr
+    );
+    let unchecked = run(&["config", "--no-consistency"], &dir, &[]);
+    assert_eq!(unchecked.status, 0, "{}", unchecked.stderr);
+    // As docker compose v2.26.1 prints it.
+    assert!(
+        unchecked
+            .stdout
+            .contains("    depends_on:\n      nope:\n        condition: service_started\n        required: true\n    image: nginx\n    networks:\n      nonet: null\n"),
+        "{}",
+        unchecked.stdout
+    );
+}
+
+#[test]
+fn every_error_names_its_file_and_who_included_it() {
+    let dir = project(
+        "errors-name-files",
+        &[
+            (
+                "inc.yml",
+                "include:\n  - bad8.yml\nservices:\n  x:\n    image: x\n",
+            ),
+            (
+                "outer.yml",
+                "include:\n  - inc.yml\nservices:\n  y:\n    image: y\n",
+            ),
+            ("empty.yml", ""),
+            (
+                "envz.yml",
+                "services:\n  web:\n    image: x\n    env_file: /dev/zero\n",
+            ),
+            (
+                "incz.yml",
+                "include:\n  - /dev/zero\nservices:\n  x:\n    image: x\n",
+            ),
+            (
+                "cyc1.yml",
+                "services:\n  a:\n    extends: {file: cyc2.yml, service: b}\n",
+            ),
+            (
+                "cyc2.yml",
+                "services:\n  b:\n    image: x\n    extends: {file: cyc1.yml, service: a}\n",
+            ),
+            ("sub/.keep", ""),
+        ],
+    );
+    std::fs::write(dir.join("bad8.yml"), b"services:\n  \x80x: {}\n").unwrap();
+    std::fs::write(dir.join("u16.yml"), b"s\x00e\x00r\x00").unwrap();
+    std::fs::write(dir.join("bom.yml"), b"\xff\xfe").unwrap();
+    let error = |args: &[&str], cwd: &Path| {
+        let out = run(args, cwd, &[]);
+        assert_ne!(out.status, 0, "{args:?}");
+        out.stderr
+    };
+    let e = error(&["-f", "bad8.yml", "config"], &dir);
+    assert!(e.contains("bad8.yml:2:3: invalid UTF-8"), "{e}");
+    let e = error(&["-f", "outer.yml", "config"], &dir);
+    assert!(
+        e.contains("bad8.yml:2:3: invalid UTF-8")
+            && e.contains("(included from inc.yml:2) (included from outer.yml:2)"),
+        "{e}"
+    );
+    let e = error(&["-f", "u16.yml", "config"], &dir);
+    assert!(e.contains("u16.yml:1:2:") && e.contains("UTF-16"), "{e}");
+    let e = error(&["-f", "empty.yml", "config"], &dir);
+    assert!(e.contains("empty.yml: empty compose file"), "{e}");
+    let e = error(&["-f", "bom.yml", "config"], &dir);
+    assert!(e.contains("bom.yml: empty compose file"), "{e}");
+    // A device that exists is not "not found": its read fails, naming it.
+    let e = error(
+        &["-f", "envz.yml", "--max-file-size", "1000", "config"],
+        &dir,
+    );
+    assert!(
+        e.contains("/dev/zero") && e.contains("over the limit"),
+        "{e}"
+    );
+    assert!(!e.contains("not found"), "{e}");
+    let e = error(
+        &["-f", "incz.yml", "--max-file-size", "1000", "config"],
+        &dir,
+    );
+    assert!(
+        e.contains("/dev/zero")
+            && e.contains("over the limit")
+            && e.contains("included from incz.yml:2"),
+        "{e}"
+    );
+    // Paths relative to the working directory, also along an extends chain.
+    for (cwd, file) in [(dir.clone(), "cyc1.yml"), (dir.join("sub"), "../cyc1.yml")] {
+        let e = error(&["-f", file, "config"], &cwd);
+        assert!(e.contains("Circular reference"), "{e}");
+        assert!(
+            !e.contains(&*dir.to_string_lossy()),
+            "absolute path in: {e}"
+        );
+        assert!(e.contains(&format!("{file}:3:14")), "{e}");
+    }
+}

@@ -62,6 +62,8 @@ pub struct ConfigRequest {
     pub no_interpolate: bool,
     pub no_normalize: bool,
     pub no_path_resolution: bool,
+    /// Skip the model consistency checks (`--no-consistency`).
+    pub no_consistency: bool,
     /// For `hashes`: only these services (empty: every service).
     pub hash_services: Vec<String>,
 }
@@ -119,6 +121,7 @@ pub(super) fn config(
         no_interpolate: request.no_interpolate,
         no_normalize: request.no_normalize,
         no_path_resolution: request.no_path_resolution,
+        no_consistency: request.no_consistency,
     };
     // Profiles and variables are those of every service, enabled or not; variables are read
     // before interpolation.

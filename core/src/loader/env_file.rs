@@ -45,7 +45,9 @@ pub(super) fn resolve_env_files(
             entry.get("required").map(|r| &r.value),
             Some(Value::Bool(false))
         );
-        if !ctx.fs.is_file(path) {
+        // Something that exists but is no regular file (a device, a directory) is read, and
+        // the read says what is wrong with it, naming it.
+        if !ctx.fs.exists(path) {
             if required {
                 return Err(Error::at(
                     format!("env file {path} not found"),

@@ -142,7 +142,13 @@ pub(super) fn apply(
             defaults: scope.defaults,
             included: included.clone(),
         };
-        let imported = super::load_model(ctx, &sub)?;
+        let imported = super::load_model(ctx, &sub).map_err(|mut error| {
+            // Say which file included the one that failed (nested includes add a line each).
+            if let Some(place) = ctx.sources.locate_line(&entry.origin) {
+                error.message = format!("{} (included from {place})", error.message);
+            }
+            error
+        })?;
         import_resources(imported, doc)?;
     }
     Ok(())

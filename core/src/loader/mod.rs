@@ -56,6 +56,8 @@ pub struct LoadOptions {
     pub resolve_paths: bool,
     /// Services named on the command line: only they and their dependencies are kept.
     pub selected_services: Vec<String>,
+    /// Run the model consistency checks (`config --no-consistency` turns them off).
+    pub check_consistency: bool,
     /// The user's home directory (`$HOME` of the process), for `~` in paths.
     pub home_dir: Option<String>,
     pub limits: Limits,
@@ -75,6 +77,7 @@ impl LoadOptions {
             resolve_paths: true,
             home_dir: None,
             selected_services: Vec::new(),
+            check_consistency: true,
             limits: Limits::default(),
         }
     }
@@ -178,7 +181,15 @@ impl Ctx<'_> {
             ));
         }
         let id = self.sources.len() as u32;
-        let text = yaml::decode(&bytes, id)?;
+        let text = match yaml::decode(&bytes, id) {
+            Ok(text) => text,
+            Err(error) => {
+                // Registered (without text) so that the error's place names the file.
+                self.sources
+                    .add(display.to_owned(), path.to_owned(), String::new());
+                return Err(error);
+            }
+        };
         let id = self.sources.add(display.to_owned(), path.to_owned(), text);
         // Parse the stored text: the source set keeps it for diagnostics, no second copy.
         let stored = self.sources.get(id).map_or("", |f| f.text.as_str());
@@ -262,7 +273,11 @@ fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
     };
     let mut dict = load_model(ctx, &scope)?;
     if dict.as_map().is_none_or(|m| m.is_empty()) {
-        return Err(Error::invalid("empty compose file", None));
+        // compose says only "empty compose file"; we also say which file(s).
+        return Err(Error::invalid(
+            format!("{}: empty compose file", opts.display_names.join(", ")),
+            None,
+        ));
     }
     if opts.normalize {
         if let Some(map) = dict.as_map_mut() {

@@ -95,7 +95,9 @@ pub(super) fn build(ctx: &mut Ctx<'_>, dict: Node, scope: &ModelScope) -> Result
             services.insert(name.name.clone(), decoded);
         }
     }
-    check_consistency(&root, &mut services, &disabled)?;
+    if opts.check_consistency {
+        check_consistency(&root, &mut services, &disabled)?;
+    }
     select(&mut services, &opts.selected_services)?;
     finish(ctx, root, services, origin)
 }
