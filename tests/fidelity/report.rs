@@ -317,10 +317,13 @@ fn detection(obs: &Value, updater: &[&Value], changes: &[Change], t0: i64) -> Op
             .as_str()
             .and_then(parse_time_ns)
             .filter(|_| t["state"] == "failed");
+        // The first action written after the failed probe (a manual rollback's own
+        // `rollback_started` comes before it).
         let action = changes
             .iter()
-            .find(|c| c.state != "updating" && c.state != "completed")
-            .map(|c| t0 + (c.at_ms * 1e6) as i64);
+            .map(|c| (c, t0 + (c.at_ms * 1e6) as i64))
+            .find(|(c, at)| c.state != "updating" && c.state != "completed" && *at >= first_fail)
+            .map(|(_, at)| at);
         let ms = |ns: i64| (ns - first_fail) as f64 / 1e6;
         let d = Detection {
             to_unhealthy: ms(unhealthy),
@@ -1113,7 +1116,7 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
         full
     );
     if !detections.is_empty() {
-        out.push_str("## Detection time (observed)\n\nFrom the first failed probe (the app's own `health 500` log line) of the first updater task that went unhealthy, to its `health_status: unhealthy` event, to the task being FAILED (its status timestamp), and to the UpdateStatus action (`paused`, `rollback_started`, `rollback_paused`).\n\n| step | scenario | → unhealthy s | → FAILED s | → action s |\n|---|---|---|---|---|\n");
+        out.push_str("## Detection time (observed)\n\nFrom the first failed probe (the app's own `health 500` log line) of the first updater task that went unhealthy, to its `health_status: unhealthy` event, to the task being FAILED (its status timestamp), and to the first UpdateStatus action after it (`paused`, `rollback_started`, `rollback_paused`; in S7 the action comes only with the third failure, `max_failure_ratio` 0.5; `continue` in S12 has none). From RUNNING (the last good probe) add `interval` + probe duration; the lint rule SP109 estimates `retries × (interval + timeout) + 2 s + stop_grace_period` for that (18 s for HC-A, 22 s for HC-B), a worst case for probes that hang and applications that ignore SIGTERM.\n\n| step | scenario | → unhealthy s | → FAILED s | → action s |\n|---|---|---|---|---|\n");
         for (name, d, scen) in &detections {
             let _ = writeln!(
                 out,
