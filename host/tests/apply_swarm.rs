@@ -623,6 +623,49 @@ fn quotes_sequence() {
     let (code, out, _) = release("4", "true", &[]);
     assert_eq!((code, writes(&proxy)), (0, vec![]), "{out}");
 
+    // Release 5-bad changes both services; web fails, so the stack is rolled back: worker,
+    // which this apply updated and which converged, goes back to its previous spec.
+    let (code, out, _) = host(
+        &dir,
+        &[
+            ("HOST_E2E_IMAGE", IMAGE),
+            ("WEB_VERSION", "5-bad"),
+            ("WEB_HEALTHY", "false"),
+            ("WORKER_VERSION", "2"),
+        ],
+        &[
+            "-H",
+            &h,
+            "apply",
+            "--yes",
+            "-f",
+            "compose.yml",
+            "--stack",
+            &stack,
+            "--rollback-stack-on-failure",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("{stack}_web rolled back")), "{out}");
+    assert!(out.contains(&format!("{stack}_worker converged")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "rolling back what this apply updated: {stack}_worker"
+        )),
+        "{out}"
+    );
+    let env = must(&[
+        "service",
+        "inspect",
+        "--format",
+        "{{json .Spec.TaskTemplate.ContainerSpec.Env}}",
+        &format!("{stack}_worker"),
+    ]);
+    assert!(
+        env.contains("VERSION=1") && !env.contains("VERSION=2"),
+        "worker rolled back: {env}"
+    );
+
     // rollback, status, nodes on the applied stack.
     let (code, out, _) = host(&dir, &[], &["-H", &h, "rollback", &stack]);
     assert_eq!(code, 0, "{out}");
