@@ -742,6 +742,48 @@ fn apply_the_quotes_releases() {
     eprintln!("host apply: quotes sequence in {:.0?}", started.elapsed());
 }
 
+#[test]
+fn apply_explains_a_stalled_rollout() {
+    let Some((_engine, _lock)) = setup("host apply stall (host/tests/apply_swarm.rs)") else {
+        return;
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stall");
+    let stack = format!("{PREFIX}apply-stall-{}", std::process::id());
+    let _guard = StackGuard(vec![stack.clone()]);
+    let port = (20_000 + std::process::id() % 10_000).to_string();
+    let run = |version: &str, timeout: &str| {
+        host(
+            &dir,
+            &[
+                ("HOST_E2E_IMAGE", IMAGE),
+                ("HOST_E2E_PORT", &port),
+                ("WEB_VERSION", version),
+            ],
+            &[
+                "apply",
+                "--yes",
+                "-f",
+                "compose.yml",
+                "--stack",
+                &stack,
+                "--progress-timeout",
+                timeout,
+            ],
+        )
+    };
+    let (code, out, _) = run("1", "60");
+    assert_eq!(code, 0, "{out}");
+    let (code, out, elapsed) = run("2", "8");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("{stack}_web stalled")), "{out}");
+    assert!(
+        out.contains("host-mode port"),
+        "the pending task's reason: {out}"
+    );
+    assert!(out.contains("stop-first"), "what to do: {out}");
+    assert!(elapsed < Duration::from_secs(40), "{elapsed:?}");
+}
+
 /// No Docker needed: an endpoint nobody listens on is an error (exit 2) within 2 s.
 #[test]
 fn an_unreachable_endpoint_fails_fast() {
