@@ -18,6 +18,7 @@
 //! files a request does not carry from a [`FileSource`] (the CLI's disk), through the same
 //! code path.
 
+mod config_lists;
 pub mod lint_config;
 mod ops;
 pub mod project;
@@ -27,7 +28,7 @@ pub use ops::{
     LintFormat, LintReport, LintRequest, LintResult, LintSummary, LintTarget, PlanFormat,
     PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TimingInput, Tool,
 };
-pub use project::{FileContent, LoadWarning, ProjectInput};
+pub use project::{FileContent, LoadWarning, ProjectInput, WarningCode};
 
 use crate::source::{FileSource, Location, SourceSet};
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,11 @@
 //! `tool.driver.rules` carries every rule with its documentation as help text, and one
 //! result per diagnostic with a physical location, related locations, fixes where a
 //! replacement is known, and a `partialFingerprints` entry that survives line moves.
+//!
+//! Paths do not depend on where the tool was called from: every artifact URI is relative to
+//! the base `%SRCROOT%` (`originalUriBaseIds`), the repository root (the folder holding
+//! `.git`, found by the caller) or else the folder of the first Compose file. A file outside
+//! that root is an absolute `file://` URI. Fingerprints use the same root-relative path.
 
 use super::{Location, locate, source_line};
 use crate::lint::diagnostic::{Diagnostic, Severity};
@@ -51,12 +56,45 @@ fn region(loc: &Location, snippet: Option<&str>) -> Value {
     r
 }
 
-fn physical(sources: &SourceSet, origin: &Origin) -> Option<Value> {
+/// The base every artifact URI is relative to: an absolute folder, without a trailing `/`.
+struct Root<'a> {
+    dir: &'a str,
+}
+
+impl Root<'_> {
+    /// The file's path relative to the root, or `None` when it lies outside.
+    fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let dir = self.dir.trim_end_matches('/');
+        path.strip_prefix(dir)?.strip_prefix('/')
+    }
+
+    /// The artifact location of the file `id`: relative to `%SRCROOT%`, or absolute.
+    fn artifact(&self, sources: &SourceSet, id: crate::tree::FileId) -> Value {
+        let Some(file) = sources.get(id) else {
+            return json!({ "uri": "" });
+        };
+        match self.relative(&file.path) {
+            Some(rel) => json!({ "uri": uri(rel), "uriBaseId": SRCROOT }),
+            None => json!({ "uri": uri(&file.path) }),
+        }
+    }
+
+    /// The stable name of the file `id` (for fingerprints).
+    fn name(&self, sources: &SourceSet, id: crate::tree::FileId) -> String {
+        sources.get(id).map_or_else(String::new, |f| {
+            self.relative(&f.path).unwrap_or(&f.path).to_owned()
+        })
+    }
+}
+
+const SRCROOT: &str = "%SRCROOT%";
+
+fn physical(sources: &SourceSet, root: &Root<'_>, origin: &Origin) -> Option<Value> {
     let loc = locate(sources, origin)?;
     let line = source_line(sources, origin.file, origin.line);
     Some(json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(&loc.file) },
+            "artifactLocation": root.artifact(sources, origin.file),
             "region": region(&loc, line),
         }
     }))
@@ -74,13 +112,10 @@ fn fnv1a(text: &str) -> u64 {
 
 /// A fingerprint from the rule, file, service, the trimmed source line and the message, so
 /// it stays the same when lines move.
-fn fingerprint(d: &Diagnostic, sources: &SourceSet) -> String {
+fn fingerprint(d: &Diagnostic, sources: &SourceSet, root: &Root<'_>) -> String {
     let (file, line) = match d.origin {
         Some(o) => (
-            sources
-                .get(o.file)
-                .map(|f| f.display_name.clone())
-                .unwrap_or_default(),
+            root.name(sources, o.file),
             source_line(sources, o.file, o.line)
                 .unwrap_or_default()
                 .trim()
@@ -97,8 +132,23 @@ fn fingerprint(d: &Diagnostic, sources: &SourceSet) -> String {
     format!("{:016x}", fnv1a(&key))
 }
 
-/// The SARIF log as a JSON value.
+/// The folder of the first file loaded: the root when the caller knows no repository root.
+fn default_root(sources: &SourceSet) -> String {
+    sources
+        .get(0)
+        .map_or_else(|| "/".to_owned(), |f| crate::fspath::dir(&f.path))
+}
+
+/// The SARIF log as a JSON value, paths relative to the first file's folder.
 pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
+    to_value_in(diagnostics, sources, &default_root(sources))
+}
+
+/// The SARIF log as a JSON value, paths relative to `root` (an absolute folder: the
+/// repository root or the project directory).
+pub fn to_value_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) -> Value {
+    let root_dir = crate::fspath::clean(root);
+    let root = Root { dir: &root_dir };
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -125,8 +175,8 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": { "text": message },
-                "locations": d.origin.and_then(|o| physical(sources, &o)).into_iter().collect::<Vec<_>>(),
-                "partialFingerprints": { "stackplan/v1": fingerprint(d, sources) },
+                "locations": d.origin.and_then(|o| physical(sources, &root, &o)).into_iter().collect::<Vec<_>>(),
+                "partialFingerprints": { "stackplan/v1": fingerprint(d, sources, &root) },
             });
             let Some(obj) = result.as_object_mut() else {
                 return result;
@@ -139,7 +189,7 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    let mut loc = physical(sources, &r.origin?)?;
+                    let mut loc = physical(sources, &root, &r.origin?)?;
                     let m = loc.as_object_mut()?;
                     m.insert("id".into(), json!(i + 1));
                     m.insert("message".into(), json!({ "text": r.message }));
@@ -158,7 +208,7 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
                     json!([{
                         "description": { "text": fix.description },
                         "artifactChanges": [{
-                            "artifactLocation": { "uri": uri(&loc.file) },
+                            "artifactLocation": root.artifact(sources, origin.file),
                             "replacements": [{
                                 "deletedRegion": region(&loc, None),
                                 "insertedContent": { "text": text },
@@ -186,15 +236,27 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
                     "rules": rules,
                 }
             },
+            "originalUriBaseIds": {
+                SRCROOT: {
+                    "uri": format!("{}/", uri(root_dir.trim_end_matches('/'))),
+                    "description": { "text": "The repository root (or, outside a repository, the folder of the first Compose file)" },
+                }
+            },
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     })
 }
 
-/// The SARIF log, pretty-printed, ending with a newline.
+/// The SARIF log, pretty-printed, ending with a newline; paths relative to the first file's
+/// folder.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(diagnostics, sources))
+    render_in(diagnostics, sources, &default_root(sources))
+}
+
+/// [`render`] with paths relative to `root` (see [`to_value_in`]).
+pub fn render_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&to_value_in(diagnostics, sources, root))
         .unwrap_or_else(|_| "null".to_owned());
     text.push('\n');
     text
