@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod apply_cmd;
+
 /// Writes to stdout and ignores a closed pipe (`stackplan-host … | head` must not panic).
 macro_rules! out {
     ($($arg:tt)*) => {{
@@ -85,12 +87,71 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    /// Plan the stack live → desired, show it, then create/update/remove exactly what changed
+    /// (in `docker stack deploy`'s order) and follow the rollouts.
+    Apply(ApplyArgs),
+    /// Plan only: show what `apply` would send, and save it with `--out` for `apply --plan`.
+    Plan {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Write the plan file here (`apply --plan FILE` refuses it once anything moved).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Managers, quorum and failures tolerated, leader, reachability, availability, uneven
     /// task spread.
     Nodes {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+}
+
+/// The Compose files and the stack (the Compose options are `docker compose`'s).
+#[derive(clap::Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Compose configuration files (repeatable, in order).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<String>,
+    /// Project name (interpolation's COMPOSE_PROJECT_NAME; the stack name is --stack).
+    #[arg(short = 'p', long = "project-name")]
+    project_name: Option<String>,
+    /// Specify a profile to enable (repeatable).
+    #[arg(long = "profile")]
+    profiles: Vec<String>,
+    /// Specify an alternate environment file (repeatable).
+    #[arg(long = "env-file")]
+    env_files: Vec<String>,
+    /// Specify an alternate working directory.
+    #[arg(long = "project-directory")]
+    project_directory: Option<String>,
+    /// The stack (its objects carry the com.docker.stack.namespace label).
+    #[arg(long)]
+    stack: Option<String>,
+    /// Remove services of the stack that are no longer in the files.
+    #[arg(long)]
+    prune: bool,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Apply this plan file (from `stackplan-host plan --out`): refused when its inputs or
+    /// the live versions moved since.
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(short = 'y', long)]
+    yes: bool,
+    /// Send the changes and return without following the rollouts.
+    #[arg(short, long)]
+    detach: bool,
+    /// A rollout with no progress for this many seconds is reported as stalled.
+    #[arg(long, default_value_t = 120)]
+    progress_timeout: u64,
+    /// When a rollout fails, roll back the services this apply already updated.
+    #[arg(long)]
+    rollback_stack_on_failure: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -178,6 +239,8 @@ async fn execute(cli: Cli) -> Result<u8, String> {
             out_raw!("{}", swarm::render_rollback(stack, &outcomes));
             Ok(u8::from(outcomes.iter().any(|o| o.problem)))
         }
+        Command::Apply(args) => apply_cmd::apply(&cli, args).await,
+        Command::Plan { target, out } => apply_cmd::plan_only(&cli, target, out.as_ref()).await,
         Command::Nodes { format } => {
             let engine = connect_manager(&cli).await?;
             let report = swarm::nodes(&engine)
@@ -197,7 +260,7 @@ fn pretty(value: &serde_json::Value) -> String {
 }
 
 /// Resolves the endpoint like the docker CLI, connects, and requires a Swarm manager.
-async fn connect_manager(cli: &Cli) -> Result<Engine, String> {
+pub(crate) async fn connect_manager(cli: &Cli) -> Result<Engine, String> {
     let selection = Selection {
         host: cli.host.clone(),
         context: cli.context.clone(),

@@ -10,14 +10,22 @@
 //! - [`swarm`]: what the host reads from and asks of a Swarm (`status`, `rollback`, `nodes`).
 //! - [`proxy`]: a recording Engine API proxy on a unix socket, for tests that must prove
 //!   which write calls were made.
+//! - [`project`]: the Compose files of an apply, loaded and converted (`swarm::convert`) and
+//!   packed into the plugin's request.
+//! - [`apply`]: the changeset live → desired (pure) and the Engine calls that make it.
+//! - [`follow`]: following the rollouts (polls, progress bars, stall detection, the
+//!   predicted-vs-actual line).
 //! - [`cli`]: the command line.
 //!
 //! Invariants: the host never replaces tasks itself (Swarm does the rolling); it never
 //! writes to the Engine in `status` and `nodes`; every failure is an error message and an
 //! exit code (0 ok, 1 a stack problem found, 2 an error), never a panic.
 
+pub mod apply;
 pub mod cli;
 pub mod endpoint;
+pub mod follow;
 pub mod plugin;
+pub mod project;
 pub mod proxy;
 pub mod swarm;
