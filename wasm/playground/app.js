@@ -384,6 +384,7 @@ function renderEditor() {
 function renderConfig() {
   const pre = $("#config");
   const config = last.config;
+  $("#exact").checked = !!state.exact;
   pre.replaceChildren();
   if (!config.ok) {
     pre.textContent = `error: ${config.error.message}`;
@@ -391,9 +392,15 @@ function renderConfig() {
     return;
   }
   pre.dataset.ok = "true";
+  if (state.exact) {
+    pre.textContent = config.result.output;
+    return;
+  }
   const fragment = document.createDocumentFragment();
-  for (const line of config.result.output.split("\n")) {
-    const match = state.exact ? null : /^(.*?) # ([^\s#]+):(\d+)$/.exec(line);
+  const lines = config.result.output.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  for (const line of lines) {
+    const match = /^(.*?) # ([^\s#]+):(\d+)$/.exec(line);
     if (match) {
       const span = document.createElement("span");
       span.textContent = match[1];
@@ -624,6 +631,8 @@ function renderTuning() {
     b.textContent = format(after);
     const x = before[key];
     const y = after[key];
+    a.dataset.value = JSON.stringify(x ?? null);
+    b.dataset.value = JSON.stringify(y ?? null);
     if (better && typeof x === "number" && typeof y === "number" && x !== y) {
       b.classList.add((better === "lower" ? y < x : y > x) ? "better" : "worse");
     }
