@@ -6,7 +6,7 @@
 //! Skips loudly without chromium, chromedriver or the built folder; fails instead when
 //! `STACKPLAN_REQUIRE_BROWSER` is set (CI). Timing budgets (recompute < 16 ms median of 20,
 //! load to first result < 500 ms) are enforced when `STACKPLAN_BROWSER_BUDGETS=1` (run under
-//! `flock /work/coord/timing.lock`); otherwise only a gross regression (4× the budget) fails.
+//! `flock /work/coord/timing.lock`); otherwise only a gross regression (8× the budget) fails.
 //! Screenshots go to `target/playground-screenshots/`; `STACKPLAN_UPDATE_DOCS=1` also writes
 //! `docs/playground.png`.
 
@@ -192,16 +192,29 @@ async fn open_file(client: &Client, name: &str) {
     .await;
 }
 
+/// Prints one `playground.bench(20)` result; returns its median (ms).
+fn report(what: &str, bench: &Value) -> f64 {
+    let number = |key: &str| bench[key].as_f64().unwrap();
+    eprintln!(
+        "full recompute, {what}: median {:.2} ms of 20 (min {:.2}, max {:.2}; API calls alone: median {:.2} ms)",
+        number("median"),
+        number("min"),
+        number("max"),
+        number("apiMedian"),
+    );
+    number("median")
+}
+
 fn budget(measured: f64, budget: f64, what: &str) {
     let strict = required("STACKPLAN_BROWSER_BUDGETS");
-    let limit = if strict { budget } else { budget * 4.0 };
+    let limit = if strict { budget } else { budget * 8.0 };
     assert!(
         measured < limit,
         "{what}: {measured:.1} ms, limit {limit} ms ({})",
         if strict {
             "the budget"
         } else {
-            "4× the budget; STACKPLAN_BROWSER_BUDGETS=1 enforces the budget itself"
+            "8× the budget; STACKPLAN_BROWSER_BUDGETS=1 enforces the budget itself"
         }
     );
 }
@@ -716,12 +729,7 @@ async fn checks(client: &Client, url: &str) {
     )
     .await;
     let quotes_bench = js(client, "return window.playground.bench(20);").await;
-    let quotes_median = quotes_bench["median"].as_f64().unwrap();
-    eprintln!(
-        "full recompute, quotes (7 files, release 2 -> 3-bad): median {quotes_median:.2} ms of 20 (min {:.2}, max {:.2})",
-        quotes_bench["min"].as_f64().unwrap(),
-        quotes_bench["max"].as_f64().unwrap()
-    );
+    let quotes_median = report("quotes (7 files, release 2 -> 3-bad)", &quotes_bench);
     budget(quotes_median, RECOMPUTE_BUDGET_MS, "quotes recompute");
     match stackplan_tests::shared_dir() {
         None => stackplan_tests::skip("the book's six-file stack recompute timing"),
@@ -758,12 +766,7 @@ async fn checks(client: &Client, url: &str) {
             )
             .await;
             let book = js(client, "return window.playground.bench(20);").await;
-            let median = book["median"].as_f64().unwrap();
-            eprintln!(
-                "full recompute, book ch14 numbers (6 -f files, v3 -> v5-bad): median {median:.2} ms of 20 (min {:.2}, max {:.2})",
-                book["min"].as_f64().unwrap(),
-                book["max"].as_f64().unwrap()
-            );
+            let median = report("book ch14 numbers (6 -f files, v3 -> v5-bad)", &book);
             budget(median, RECOMPUTE_BUDGET_MS, "book six-file recompute");
             screenshot(client, "book-ch14.png").await;
         }
