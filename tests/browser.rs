@@ -6,7 +6,8 @@
 //! Skips loudly without chromium, chromedriver or the built folder; fails instead when
 //! `STACKPLAN_REQUIRE_BROWSER` is set (CI). Timing budgets (recompute < 16 ms median of 20,
 //! load to first result < 500 ms) are enforced when `STACKPLAN_BROWSER_BUDGETS=1` (run under
-//! `flock /work/coord/timing.lock`); otherwise only a gross regression (8× the budget) fails.
+//! `flock /work/coord/timing.lock`); otherwise the fastest run must stay within 4× the budget (6× for the
+//! single first-result measurement).
 //! Screenshots go to `target/playground-screenshots/`; `STACKPLAN_UPDATE_DOCS=1` also writes
 //! `docs/playground.png`.
 
@@ -192,31 +193,36 @@ async fn open_file(client: &Client, name: &str) {
     .await;
 }
 
-/// Prints one `playground.bench(20)` result; returns its median (ms).
-fn report(what: &str, bench: &Value) -> f64 {
+/// Prints one `playground.bench(20)` result; returns its median and minimum (ms).
+fn report(what: &str, bench: &Value) -> (f64, f64) {
     let number = |key: &str| bench[key].as_f64().unwrap();
     eprintln!(
-        "full recompute, {what}: median {:.2} ms of 20 (min {:.2}, max {:.2}; API calls alone: median {:.2} ms)",
+        "full recompute, {what}: median {:.2} ms of 20 (min {:.2}, max {:.2}; API calls alone: median {:.2} ms; last render by part: {})",
         number("median"),
         number("min"),
         number("max"),
         number("apiMedian"),
+        bench["lastRender"],
     );
-    number("median")
+    (number("median"), number("min"))
 }
 
-fn budget(measured: f64, budget: f64, what: &str) {
-    let strict = required("STACKPLAN_BROWSER_BUDGETS");
-    let limit = if strict { budget } else { budget * 8.0 };
-    assert!(
-        measured < limit,
-        "{what}: {measured:.1} ms, limit {limit} ms ({})",
-        if strict {
-            "the budget"
-        } else {
-            "8× the budget; STACKPLAN_BROWSER_BUDGETS=1 enforces the budget itself"
-        }
-    );
+/// Strict (`STACKPLAN_BROWSER_BUDGETS=1`, a quiet machine): `typical` (the median) within the
+/// budget. Otherwise (shared CI machines, where medians swing 3× between identical runs):
+/// `best` (the fastest run) within `slack`× the budget, which still catches a real regression.
+fn budget(typical: f64, best: f64, budget: f64, slack: f64, what: &str) {
+    if required("STACKPLAN_BROWSER_BUDGETS") {
+        assert!(
+            typical < budget,
+            "{what}: {typical:.1} ms, budget {budget} ms"
+        );
+    } else {
+        let limit = budget * slack;
+        assert!(
+            best < limit,
+            "{what}: fastest {best:.1} ms, limit {slack}× the budget = {limit} ms (STACKPLAN_BROWSER_BUDGETS=1 checks the median against the budget)"
+        );
+    }
 }
 
 #[test]
@@ -729,8 +735,14 @@ async fn checks(client: &Client, url: &str) {
     )
     .await;
     let quotes_bench = js(client, "return window.playground.bench(20);").await;
-    let quotes_median = report("quotes (7 files, release 2 -> 3-bad)", &quotes_bench);
-    budget(quotes_median, RECOMPUTE_BUDGET_MS, "quotes recompute");
+    let (quotes_median, quotes_min) = report("quotes (7 files, release 2 -> 3-bad)", &quotes_bench);
+    budget(
+        quotes_median,
+        quotes_min,
+        RECOMPUTE_BUDGET_MS,
+        4.0,
+        "quotes recompute",
+    );
     match stackplan_tests::shared_dir() {
         None => stackplan_tests::skip("the book's six-file stack recompute timing"),
         Some(shared) => {
@@ -766,14 +778,22 @@ async fn checks(client: &Client, url: &str) {
             )
             .await;
             let book = js(client, "return window.playground.bench(20);").await;
-            let median = report("book ch14 numbers (6 -f files, v3 -> v5-bad)", &book);
-            budget(median, RECOMPUTE_BUDGET_MS, "book six-file recompute");
+            let (median, min) = report("book ch14 numbers (6 -f files, v3 -> v5-bad)", &book);
+            budget(
+                median,
+                min,
+                RECOMPUTE_BUDGET_MS,
+                4.0,
+                "book six-file recompute",
+            );
             screenshot(client, "book-ch14.png").await;
         }
     }
     budget(
         first_result,
+        first_result,
         FIRST_RESULT_BUDGET_MS,
+        6.0,
         "page load to first result",
     );
 

@@ -250,14 +250,22 @@ function marksFor(name, list) {
 }
 
 let currentFindings = [];
+const renderTimes = {};
 function render() {
-  currentFindings = findings();
-  renderFindings(currentFindings);
-  renderFiles();
-  renderEditor();
-  renderConfig();
-  renderRollout();
-  renderTuning();
+  const timed = (name, f) => {
+    const t0 = performance.now();
+    f();
+    renderTimes[name] = performance.now() - t0;
+  };
+  timed("findings", () => {
+    currentFindings = findings();
+    renderFindings(currentFindings);
+  });
+  timed("files", renderFiles);
+  timed("editor", renderEditor);
+  timed("config", renderConfig);
+  timed("rollout", renderRollout);
+  timed("tuning", renderTuning);
 }
 
 function renderFiles() {
@@ -785,7 +793,7 @@ window.playground = {
       api.push(lastSplit.api);
     }
     const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
-    return { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), apiMedian: median(api), runs };
+    return { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), apiMedian: median(api), lastRender: { ...renderTimes }, runs };
   },
   shareLink: writeFragment,
   setCursor,

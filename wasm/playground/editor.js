@@ -7,6 +7,11 @@ const LINE_HEIGHT = 19; // px, the same in style.css for the gutter and the text
 export class Editor {
   constructor(root, onInput) {
     this.gutter = root.querySelector(".gutter");
+    // The numbers move with a transform, so rendering never reads or writes a scroll position
+    // (either would force a synchronous layout of the whole page on every keystroke).
+    this.numbers = document.createElement("div");
+    this.numbers.className = "numbers";
+    this.gutter.replaceChildren(this.numbers);
     this.textarea = root.querySelector("textarea");
     this.lines = 0;
     this.marks = new Map();
@@ -14,9 +19,7 @@ export class Editor {
       this.renderGutter();
       onInput(this.textarea.value);
     });
-    this.textarea.addEventListener("scroll", () => {
-      this.gutter.scrollTop = this.textarea.scrollTop;
-    });
+    this.textarea.addEventListener("scroll", () => this.syncScroll());
     this.textarea.addEventListener("keydown", (event) => {
       if (event.key === "Tab" && !event.shiftKey && !event.ctrlKey && !event.altKey) {
         // Two spaces, YAML style. Escape then Tab leaves the editor (keyboard users).
@@ -32,10 +35,18 @@ export class Editor {
     });
   }
 
+  syncScroll() {
+    this.numbers.style.transform = `translateY(${-this.textarea.scrollTop}px)`;
+  }
+
+  /** New content; the gutter follows with the next setMarks. */
   setText(text, readOnly) {
-    if (this.textarea.value !== text) this.textarea.value = text;
+    if (this.textarea.value !== text) {
+      this.textarea.value = text;
+      this.textarea.scrollTop = 0;
+      this.numbers.style.transform = "translateY(0px)";
+    }
     this.textarea.readOnly = !!readOnly;
-    this.renderGutter();
   }
 
   /** marks: [{line, severity, message}] (1-based lines). */
@@ -68,8 +79,7 @@ export class Editor {
       }
       fragment.append(div);
     }
-    this.gutter.replaceChildren(fragment);
-    this.gutter.scrollTop = this.textarea.scrollTop;
+    this.numbers.replaceChildren(fragment);
   }
 
   jumpTo(line, column) {
@@ -86,6 +96,6 @@ export class Editor {
     if (top < this.textarea.scrollTop || top > this.textarea.scrollTop + view - 2 * LINE_HEIGHT) {
       this.textarea.scrollTop = Math.max(0, top - view / 3);
     }
-    this.gutter.scrollTop = this.textarea.scrollTop;
+    this.syncScroll();
   }
 }
