@@ -211,11 +211,12 @@ pub(crate) fn load(
         no_path_resolution: switches.no_path_resolution,
     };
     let sized = SizeLimit { inner: fs, max };
-    let mut opts = options::resolve(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
+    let (mut opts, preparsed) =
+        options::resolve_parsed(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
     opts.limits.max_file_bytes = usize::try_from(max).unwrap_or(usize::MAX);
     opts.selected_services = selected_services.to_vec();
     let project_name = opts.project_name.clone();
-    let loaded = loader::load(&opts, &sized)
+    let loaded = loader::load_preparsed(&opts, &sized, preparsed)
         .map_err(|failure| ApiError::from_core(&failure.error, Some(&failure.sources)))?;
     Ok((loaded, project_name))
 }
