@@ -421,3 +421,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod preparsed_tests {
+    use super::*;
+    use crate::loader;
+    use crate::source::MemoryFiles;
+
+    /// The probe's parses give the loader exactly what its own parses give, origins
+    /// included: also when an `include` pushes the second `-f` file to a later file id (that
+    /// parse is not taken) and when the first file's is.
+    #[test]
+    fn the_shared_parse_loads_what_a_fresh_parse_loads() {
+        let fs = MemoryFiles::new()
+            .with(
+                "/p/compose.yml",
+                "name: shop\ninclude:\n  - inc.yml\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+            )
+            .with("/p/inc.yml", "services:\n  db:\n    image: postgres\n")
+            .with(
+                "/p/prod.yml",
+                "services:\n  web:\n    environment: [A=1]\n    deploy: {replicas: 2}\n",
+            );
+        let req = ProjectRequest {
+            files: vec!["compose.yml".into(), "prod.yml".into()],
+            cwd: "/p".into(),
+            ..ProjectRequest::default()
+        };
+        let (opts, preparsed) = resolve_parsed(&req, &fs).unwrap();
+        assert_eq!(opts.project_name, "shop");
+        let shared = loader::load_preparsed(&opts, &fs, preparsed).unwrap();
+        let fresh = loader::load(&opts, &fs).unwrap();
+        assert_eq!(
+            format!("{:?}", shared.project),
+            format!("{:?}", fresh.project)
+        );
+        assert_eq!(
+            shared.to_yaml(&Default::default()),
+            fresh.to_yaml(&Default::default())
+        );
+        let names = |l: &loader::Loaded| {
+            (0..l.sources.len() as u32)
+                .map(|id| l.sources.get(id).unwrap().display_name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&shared), names(&fresh));
+        assert_eq!(names(&shared).len(), 3, "{:?}", names(&shared));
+    }
+}
