@@ -30,6 +30,14 @@ pub(super) fn apply(
     let names: Vec<String> = services.keys().map(|k| k.name.clone()).collect();
     let base_dir = scope.working_dir.clone();
     for name in names {
+        // A mapping without `extends` resolves to itself: skip the copy resolve_service makes.
+        if services
+            .get(name.as_str())
+            .and_then(Node::as_map)
+            .is_some_and(|m| !m.contains_key("extends"))
+        {
+            continue;
+        }
         resolve_service(
             ctx,
             scope,
