@@ -212,13 +212,14 @@ pub(crate) fn load(
         no_path_resolution: switches.no_path_resolution,
     };
     let sized = SizeLimit { inner: fs, max };
-    let mut opts = options::resolve(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
+    let (mut opts, preparsed) =
+        options::resolve_parsed(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
     opts.limits.max_file_bytes = usize::try_from(max).unwrap_or(usize::MAX);
     opts.selected_services = selected_services.to_vec();
     opts.check_consistency = !switches.no_consistency;
     let project_name = opts.project_name.clone();
     let cwd = input.cwd();
-    let loaded = loader::load(&opts, &sized).map_err(|failure| {
+    let loaded = loader::load_preparsed(&opts, &sized, preparsed).map_err(|failure| {
         relative_to(
             &cwd,
             ApiError::from_core(&failure.error, Some(&failure.sources)),

@@ -32,7 +32,7 @@ mod yaml_view;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, SourceSet};
-use crate::tree::{Key, Map, Node, Origin, Value};
+use crate::tree::{FileId, Key, Map, Node, Origin, Value};
 use crate::yaml::{self, Limits};
 use indexmap::IndexMap;
 
@@ -142,6 +142,65 @@ impl Loaded {
     }
 }
 
+/// Files the project-name probe ([`crate::options::resolve_parsed`]) already read and parsed,
+/// handed to the loader so that each file is parsed once. The loader takes an entry only
+/// where it would parse the same path under the same file id and limits (a file that an
+/// `include` or `extends` pushes to a later id is parsed again); the parse is a pure function
+/// of text, id and limits, so the result is the same either way.
+#[derive(Debug, Default)]
+pub struct Preparsed {
+    files: Vec<Option<PreparsedFile>>,
+}
+
+#[derive(Debug)]
+struct PreparsedFile {
+    path: String,
+    byte_len: usize,
+    text: String,
+    id: FileId,
+    limits: Limits,
+    documents: Vec<Node>,
+}
+
+impl Preparsed {
+    pub(crate) fn push(
+        &mut self,
+        path: &str,
+        byte_len: usize,
+        text: String,
+        id: FileId,
+        limits: Limits,
+        documents: Vec<Node>,
+    ) {
+        self.files.push(Some(PreparsedFile {
+            path: path.to_owned(),
+            byte_len,
+            text,
+            id,
+            limits,
+            documents,
+        }));
+    }
+
+    /// The entry for `path` parsed as file `id` under `limits`, if there is one.
+    fn take(&mut self, path: &str, id: FileId, limits: &Limits) -> Option<PreparsedFile> {
+        let slot = self
+            .files
+            .iter_mut()
+            .find(|f| f.as_ref().is_some_and(|f| f.path == path && f.id == id))?;
+        let file = slot.as_ref()?;
+        let same_limits = file.limits.max_depth == limits.max_depth
+            && file.limits.max_nodes == limits.max_nodes
+            && file.limits.max_alias_nodes == limits.max_alias_nodes
+            && file.byte_len <= limits.max_file_bytes
+            && file.text.len() <= limits.max_file_bytes;
+        if !same_limits {
+            return None;
+        }
+        slot.take()
+    }
+}
+
 /// Shared state of one load.
 struct Ctx<'a> {
     pub fs: &'a dyn FileSource,
@@ -150,6 +209,7 @@ struct Ctx<'a> {
     pub warnings: Vec<Warning>,
     pub service_extensions: IndexMap<String, Node>,
     pub yaml_extensions: decode::StructExtensions,
+    preparsed: Preparsed,
 }
 
 impl Ctx<'_> {
@@ -166,6 +226,12 @@ impl Ctx<'_> {
 
     /// Reads, decodes and parses one file, registering it for diagnostics.
     pub fn parse_file(&mut self, path: &str, display: &str) -> Result<Vec<Node>> {
+        let next = self.sources.len() as FileId;
+        if let Some(file) = self.preparsed.take(path, next, &self.opts.limits) {
+            self.sources
+                .add(display.to_owned(), path.to_owned(), file.text);
+            return Ok(file.documents);
+        }
         let bytes = self
             .fs
             .read(path)
@@ -222,7 +288,18 @@ pub struct LoadFailure {
 
 /// Loads a project the way `docker compose config` does.
 pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadFailure>> {
+    load_preparsed(opts, fs, Preparsed::default())
+}
+
+/// [`load`], taking the parses the project-name probe already made
+/// ([`crate::options::resolve_parsed`]) instead of parsing those files again.
+pub fn load_preparsed(
+    opts: &LoadOptions,
+    fs: &dyn FileSource,
+    preparsed: Preparsed,
+) -> Result<Loaded, Box<LoadFailure>> {
     let mut ctx = Ctx {
+        preparsed,
         fs,
         opts,
         sources: SourceSet::default(),
@@ -293,7 +370,7 @@ fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
 
 /// `loadYamlModel`: merges the files of one model.
 fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
-    let mut dict = Node::synthetic(Value::Map(Map::new()));
+    let mut dict = Node::synthetic(Value::Map(Map::default()));
     for (path, display) in &scope.files {
         load_file(ctx, scope, path, display, &mut dict)?;
     }
