@@ -1,0 +1,79 @@
+//! The parser's documented limits (README, "Limits"): nesting as deep as `yaml::Limits`
+//! allows goes through the whole pipeline (load, `config` JSON and YAML, `lint`) on a small
+//! stack, one level deeper is one short error; and the cost of huge interpolated values grows
+//! linearly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use stackplan_core::api::handle_json;
+use stackplan_core::yaml;
+
+/// The stack the deepest accepted document must fit in. Debug builds use several times the
+/// stack of release ones per level, so this bounds what a release build (and the wasm module,
+/// whose stack is 1 MiB) needs with a wide margin.
+const STACK: usize = 4 * 1024 * 1024;
+
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow")
+}
+
+fn request(op: &str, compose: &str) -> Vec<u8> {
+    let body = serde_json::json!({
+        "api_version": 1,
+        "op": op,
+        "project": {"files": {"compose.yml": compose}},
+    });
+    serde_json::to_vec(&body).unwrap()
+}
+
+fn run(op: &str, compose: String) -> serde_json::Value {
+    let request = request(op, &compose);
+    on_small_stack(move || serde_json::from_slice(&handle_json(&request)).unwrap())
+}
+
+/// `x-a` nested `levels` deep (the whole document then is `levels + 1` deep), in flow and in
+/// block style.
+fn documents(levels: usize) -> [String; 3] {
+    let head = "services:\n  a:\n    image: x\nx-a:";
+    let flow_seq = format!("{head} {}{}\n", "[".repeat(levels), "]".repeat(levels));
+    let flow_map = format!("{head} {}v{}\n", "{k: ".repeat(levels), "}".repeat(levels));
+    let mut block = format!("{head}\n");
+    for i in 1..levels {
+        block.push_str(&" ".repeat(i));
+        block.push_str("k:\n");
+    }
+    block.push_str(&" ".repeat(levels));
+    block.push_str("- v\n");
+    [flow_seq, flow_map, block]
+}
+
+#[test]
+fn nesting_up_to_the_limit_is_accepted_and_one_more_level_is_one_short_error() {
+    let max = yaml::Limits::default().max_depth;
+    for doc in documents(max - 1) {
+        for op in ["config", "lint"] {
+            let out = run(op, doc.clone());
+            assert_eq!(
+                out["ok"],
+                true,
+                "{op} at the limit: {}",
+                &out.to_string()[..300.min(out.to_string().len())]
+            );
+        }
+    }
+    for doc in documents(max) {
+        let out = run("config", doc);
+        assert_eq!(out["ok"], false);
+        let message = out["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("nesting deeper than {max} levels")),
+            "{message}"
+        );
+        assert!(message.len() < 200, "no value dump: {message}");
+    }
+}
