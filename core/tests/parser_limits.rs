@@ -77,3 +77,42 @@ fn nesting_up_to_the_limit_is_accepted_and_one_more_level_is_one_short_error() {
         assert!(message.len() < 200, "no value dump: {message}");
     }
 }
+
+fn nested_defaults(levels: usize) -> String {
+    format!("{}x{}", "${V:-".repeat(levels), "}".repeat(levels))
+}
+
+#[test]
+fn interpolation_nesting_up_to_the_limit_works_on_a_small_stack_and_past_it_is_one_short_error() {
+    use stackplan_core::interpolate::{MAX_NESTING, interpolate};
+    let (ok, too_deep) = on_small_stack(|| {
+        let unset = |_: &str| None;
+        (
+            interpolate(&nested_defaults(MAX_NESTING), &unset).map(|i| i.value),
+            interpolate(&nested_defaults(MAX_NESTING + 1), &unset).map(|i| i.value),
+        )
+    });
+    assert_eq!(ok.as_deref(), Ok("x"));
+    let message = too_deep.unwrap_err().message;
+    assert_eq!(
+        message,
+        format!("interpolation nested deeper than {MAX_NESTING} levels is not supported")
+    );
+}
+
+/// 200,000 `${X:-y}` in one value (no newline) took 79 s when every expression searched for
+/// the end of its line; linear, it takes milliseconds (a debug build is given 10 s).
+#[test]
+fn many_expressions_in_one_value_cost_linear_time() {
+    use stackplan_core::interpolate::interpolate;
+    for value in [
+        "${X:-y}".repeat(200_000),
+        format!("{}{}", "${X:-y}".repeat(100_000), "z".repeat(100_000)),
+    ] {
+        let started = std::time::Instant::now();
+        let out = interpolate(&value, &|_| None).unwrap();
+        assert!(out.value.starts_with("yyy"));
+        let took = started.elapsed();
+        assert!(took.as_secs() < 10, "took {took:?}");
+    }
+}
