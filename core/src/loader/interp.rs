@@ -99,7 +99,7 @@ const CASTS: &[(&[&str], Cast)] = &[
     (&["configs", "*", "external"], Cast::Bool),
 ];
 
-pub fn interpolate(
+pub(super) fn interpolate(
     ctx: &mut Ctx<'_>,
     doc: &mut Node,
     environment: &IndexMap<String, String>,

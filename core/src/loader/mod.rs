@@ -10,7 +10,11 @@
 //! Every value keeps the [`Origin`] it was written at through all of it.
 
 mod canonical;
+mod consistency;
+mod decode;
+mod env_file;
 mod extends;
+mod fields;
 mod include;
 mod interp;
 mod merge;
@@ -18,9 +22,12 @@ pub mod model_schema;
 mod normalize;
 mod paths;
 mod pattern;
-pub mod project;
+mod profiles;
+pub(crate) mod project;
+mod prune;
 mod reset;
 mod schema;
+mod select;
 mod yaml_view;
 
 use crate::error::{Error, Result};
@@ -91,7 +98,7 @@ pub struct Loaded {
     pub service_extensions: IndexMap<String, Node>,
     /// The `x-` keys of every typed struct (and of the project, at the empty path), for the
     /// YAML output; `None` when the model is printed untyped (`--no-interpolate`).
-    pub(crate) yaml_extensions: Option<project::StructExtensions>,
+    pub(crate) yaml_extensions: Option<decode::StructExtensions>,
 }
 
 impl Loaded {
@@ -105,13 +112,13 @@ impl Loaded {
 }
 
 /// Shared state of one load.
-pub(crate) struct Ctx<'a> {
+struct Ctx<'a> {
     pub fs: &'a dyn FileSource,
     pub opts: &'a LoadOptions,
     pub sources: SourceSet,
     pub warnings: Vec<Warning>,
     pub service_extensions: IndexMap<String, Node>,
-    pub yaml_extensions: project::StructExtensions,
+    pub yaml_extensions: decode::StructExtensions,
 }
 
 impl Ctx<'_> {
@@ -149,7 +156,7 @@ impl Ctx<'_> {
 
 /// How one model (the main project, or an included one) is loaded.
 #[derive(Clone)]
-pub(crate) struct ModelScope {
+struct ModelScope {
     pub files: Vec<(String, String)>,
     pub working_dir: String,
     pub environment: IndexMap<String, String>,
@@ -178,7 +185,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadF
         sources: SourceSet::default(),
         warnings: Vec::new(),
         service_extensions: IndexMap::new(),
-        yaml_extensions: project::StructExtensions::new(),
+        yaml_extensions: decode::StructExtensions::new(),
     };
     match load_in(&mut ctx) {
         Ok(project) => Ok(Loaded {
@@ -238,7 +245,7 @@ fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
 }
 
 /// `loadYamlModel`: merges the files of one model.
-pub(crate) fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
+fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
     let mut dict = Node::synthetic(Value::Map(Map::new()));
     for (path, display) in &scope.files {
         load_file(ctx, scope, path, display, &mut dict)?;
@@ -257,7 +264,7 @@ pub(crate) fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> 
 }
 
 /// `loadYamlFile`: parses one file and merges each of its documents into `dict`.
-pub(crate) fn load_file(
+fn load_file(
     ctx: &mut Ctx<'_>,
     scope: &ModelScope,
     path: &str,
