@@ -385,14 +385,8 @@ pub(super) fn decode(
                             Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
                             None => (text.clone(), None),
                         };
-                        if keep_null && k.ends_with(char::is_whitespace) {
-                            return Err(Error::at(
-                                format!(
-                                    "environment variable {k} is declared with a trailing space"
-                                ),
-                                item.origin,
-                            ));
-                        }
+                        // `A = 1` is the key `A ` with the value ` 1`, as in the oracle
+                        // (issue 11 item 5): no trimming, no error.
                         let value = match v {
                             Some(v) => Node::string(v, item.origin),
                             None if keep_null => Node::null(item.origin),
