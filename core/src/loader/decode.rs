@@ -123,7 +123,17 @@ pub(super) fn decode(
                         origin,
                     )
                 })?,
-                Value::Float(f) if f.fract() == 0.0 => *f as i64,
+                // Go's int(f) on amd64: out of range (2^63, 1e30; also integers past
+                // int64, which yaml.v3 reads as uint64 or float) is the "integer
+                // indefinite" 0x8000000000000000 = i64::MIN, what the oracle prints for
+                // `replicas: 1e30` (issue 11 item 15); Rust's `as` would saturate.
+                Value::Float(f) if f.fract() == 0.0 => {
+                    if *f >= -9_223_372_036_854_775_808.0 && *f < 9_223_372_036_854_775_808.0 {
+                        *f as i64
+                    } else {
+                        i64::MIN
+                    }
+                }
                 Value::Null => 0,
                 _ => return Err(expected("int")),
             };
