@@ -2400,20 +2400,14 @@ impl<'input, T: Input> Scanner<'input, T> {
                     if !self.leading_whitespace {
                         self.buf_whitespaces.push(self.input.peek());
                         self.skip_blank();
-                    } else if self.flow_level == 0
-                        && (self.mark.col as isize) < indent
-                        && self.input.peek() == '\t'
-                    {
-                        // stackplan: (the flow_level check) tabs are blanks inside flow collections.
-                        // Tabs in an indentation columns are allowed if and only if the line is
-                        // empty. Skip to the end of the line.
-                        self.skip_ws_to_eol(SkipTabs::Yes)?;
-                        if !self.input.next_is_breakz() {
-                            return Err(ScanError::new_str(
-                                start_mark,
-                                "while scanning a plain scalar, found a tab",
-                            ));
-                        }
+                    } else if (self.mark.col as isize) < indent && self.input.peek() == '\t' {
+                        // stackplan: yaml.v3 refuses a tab left of the indentation after a
+                        // plain scalar's line break, in block and flow context alike, even
+                        // when nothing follows on that line (saphyr allowed an empty line).
+                        return Err(ScanError::new_str(
+                            start_mark,
+                            "while scanning a plain scalar, found a tab character that violates indentation",
+                        ));
                     } else {
                         self.skip_blank();
                     }
