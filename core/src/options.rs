@@ -5,9 +5,9 @@
 use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::fspath;
-use crate::loader::LoadOptions;
+use crate::loader::{LoadOptions, Preparsed};
 use crate::source::FileSource;
-use crate::tree::Value;
+use crate::tree::{FileId, Value};
 use crate::yaml;
 use indexmap::IndexMap;
 
@@ -45,6 +45,16 @@ const OVERRIDE_FILES: &[&str] = &[
 
 /// Resolves a request into [`LoadOptions`].
 pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions> {
+    resolve_parsed(req, fs).map(|(opts, _)| opts)
+}
+
+/// [`resolve`], and the files the project-name probe parsed, for [`crate::loader::load_preparsed`]
+/// (so each file is parsed once).
+pub fn resolve_parsed(
+    req: &ProjectRequest,
+    fs: &dyn FileSource,
+) -> Result<(LoadOptions, Preparsed)> {
+    let mut preparsed = Preparsed::default();
     let cwd = &req.cwd;
     // Files named by -f or by COMPOSE_FILE in the process environment decide the project
     // directory, which decides where `.env` is read; COMPOSE_FILE set only in `.env` is read
@@ -105,7 +115,13 @@ pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions>
             .filter(|n| !n.is_empty())
         {
             Some(name) => normalize_project_name(name),
-            None => match declared_name(fs, &files, &environment, !req.no_interpolate) {
+            None => match declared_name(
+                fs,
+                &files,
+                &environment,
+                !req.no_interpolate,
+                &mut preparsed,
+            ) {
                 Some(name) => normalize_project_name(&name),
                 None => normalize_project_name(&base_name(&working_dir)),
             },
@@ -119,7 +135,7 @@ pub fn resolve(req: &ProjectRequest, fs: &dyn FileSource) -> Result<LoadOptions>
     opts.normalize = !req.no_normalize;
     opts.resolve_paths = !req.no_path_resolution;
     opts.home_dir = req.os_env.get("HOME").cloned();
-    Ok(opts)
+    Ok((opts, preparsed))
 }
 
 /// `COMPOSE_FILE`, split on `COMPOSE_PATH_SEPARATOR` (default `:`).
@@ -220,22 +236,27 @@ fn find_default_files(fs: &dyn FileSource, dir: &str) -> Result<(Vec<String>, Ve
 }
 
 /// The last `name:` a file declares (interpolated), as compose-go's `projectName` reads it.
+/// Each file is parsed under the id the loader gives it when no other file comes first
+/// (its place in `files`), and kept in `preparsed` for the loader.
 fn declared_name(
     fs: &dyn FileSource,
     files: &[String],
     environment: &IndexMap<String, String>,
     interpolate: bool,
+    preparsed: &mut Preparsed,
 ) -> Option<String> {
     let mut name = None;
-    for file in files {
+    let limits = yaml::Limits::default();
+    for (index, file) in files.iter().enumerate() {
         let Ok(bytes) = fs.read(file) else { continue };
-        let Ok(text) = yaml::decode(&bytes, 0) else {
+        let id = index as FileId;
+        let Ok(text) = yaml::decode(&bytes, id) else {
             continue;
         };
-        let Ok(docs) = yaml::parse(&text, 0, &yaml::Limits::default()) else {
+        let Ok(docs) = yaml::parse(&text, id, &limits) else {
             continue;
         };
-        for doc in docs {
+        for doc in &docs {
             if let Some(Value::Str(n)) = doc.get("name").map(|n| &n.value) {
                 let value = if interpolate {
                     crate::interpolate::interpolate(n, &|k| environment.get(k).cloned())
@@ -249,6 +270,7 @@ fn declared_name(
                 }
             }
         }
+        preparsed.push(file, bytes.len(), text, id, limits, docs);
     }
     name
 }

@@ -89,7 +89,10 @@ impl Borrow<str> for Key {
     }
 }
 
-pub type Map = IndexMap<Key, Node>;
+/// A mapping in written order. Hashed with foldhash under a fixed seed (the core has no
+/// randomness; `yaml::Limits::max_nodes` bounds what colliding keys could cost). Create one
+/// with `Map::default()` (`IndexMap::new` exists only for the std hasher).
+pub type Map = IndexMap<Key, Node, foldhash::fast::FixedState>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -270,7 +273,7 @@ mod tests {
 
     #[test]
     fn keys_compare_by_name_only() {
-        let mut map = Map::new();
+        let mut map = Map::default();
         map.insert(Key::synthetic("a"), Node::synthetic(Value::Int(1)));
         assert!(map.contains_key("a"));
         assert_eq!(map.get("a").map(|n| &n.value), Some(&Value::Int(1)));

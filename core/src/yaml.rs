@@ -299,7 +299,7 @@ impl Builder<'_> {
             Event::MappingStart(anchor, tag) => {
                 self.enter(origin)?;
                 self.stack.push(Frame::Map {
-                    map: Map::new(),
+                    map: Map::default(),
                     origin,
                     tag: compose_tag(tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str()))),
                     anchor,

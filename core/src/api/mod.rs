@@ -27,7 +27,7 @@ pub use ops::{
     LintFormat, LintReport, LintRequest, LintResult, LintSummary, LintTarget, PlanFormat,
     PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TimingInput, Tool,
 };
-pub use project::{FileContent, LoadWarning, ProjectInput};
+pub use project::{FileContent, LoadWarning, ProjectInput, WarningCode};
 
 use crate::source::{FileSource, Location, SourceSet};
 use serde::{Deserialize, Serialize};

@@ -211,11 +211,12 @@ pub(crate) fn load(
         no_path_resolution: switches.no_path_resolution,
     };
     let sized = SizeLimit { inner: fs, max };
-    let mut opts = options::resolve(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
+    let (mut opts, preparsed) =
+        options::resolve_parsed(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
     opts.limits.max_file_bytes = usize::try_from(max).unwrap_or(usize::MAX);
     opts.selected_services = selected_services.to_vec();
     let project_name = opts.project_name.clone();
-    let loaded = loader::load(&opts, &sized)
+    let loaded = loader::load_preparsed(&opts, &sized, preparsed)
         .map_err(|failure| ApiError::from_core(&failure.error, Some(&failure.sources)))?;
     Ok((loaded, project_name))
 }
@@ -247,10 +248,15 @@ impl FileSource for SizeLimit<'_> {
     }
 }
 
+pub use crate::loader::WarningCode;
+
 /// A warning the loader gave (Compose prints these on stderr; the run still succeeds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadWarning {
+    /// Stable: programs match on it (the message's wording may change).
+    pub code: WarningCode,
+    /// The text the CLI prints after `warning: `.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -261,6 +267,7 @@ pub(crate) fn warnings(loaded: &Loaded) -> Vec<LoadWarning> {
         .warnings
         .iter()
         .map(|w| LoadWarning {
+            code: w.code,
             message: w.message.clone(),
             location: w.origin.as_ref().and_then(|o| loaded.sources.location(o)),
         })

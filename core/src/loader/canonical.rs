@@ -154,7 +154,7 @@ fn apply(
             match &node.value {
                 Value::Str(_) => {
                     let value = std::mem::replace(node, Node::null(origin));
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     m.insert(Key::new(key, origin), value);
                     *node = Node::map(m, origin);
                 }
@@ -166,7 +166,7 @@ fn apply(
             Value::Map(_) => {}
             Value::Str(_) => {
                 let value = std::mem::replace(node, Node::null(origin));
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert(Key::new("source", origin), value);
                 *node = Node::map(m, origin);
             }
@@ -180,7 +180,7 @@ fn apply(
         Transform::KeyValue => match &mut node.value {
             Value::Map(_) => {}
             Value::Seq(items) => {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 for item in items.iter() {
                     let text = item.scalar_to_string().unwrap_or_default();
                     match text.split_once('=') {
@@ -227,7 +227,7 @@ fn apply(
                 }
             }
             Value::Seq(items) => {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 for item in items.iter() {
                     let name = item.scalar_to_string().unwrap_or_default();
                     m.insert(
@@ -244,7 +244,7 @@ fn apply(
                 match n.value {
                     Value::Str(_) => {
                         let o = n.origin;
-                        let mut m = Map::new();
+                        let mut m = Map::default();
                         m.insert(Key::new("path", o), n);
                         m.insert(Key::synthetic("required"), Node::new(Value::Bool(true), o));
                         Node::map(m, o)
@@ -280,7 +280,7 @@ fn apply(
         }
         Transform::ServiceNetworks => {
             if let Value::Seq(items) = &node.value {
-                let mut m = Map::new();
+                let mut m = Map::default();
                 for item in items {
                     let name = item.scalar_to_string().unwrap_or_default();
                     m.insert(Key::new(name, item.origin), Node::null(item.origin));
@@ -323,7 +323,7 @@ fn apply(
                     }
                 };
                 let dst = if dst.is_empty() { src } else { dst };
-                let mut m = Map::new();
+                let mut m = Map::default();
                 m.insert(Key::synthetic("source"), str_node(src, origin));
                 m.insert(Key::synthetic("target"), str_node(dst, origin));
                 m.insert(Key::synthetic("permissions"), str_node(perms, origin));
@@ -404,7 +404,7 @@ fn apply(
 }
 
 pub(super) fn port_to_node(p: &units::PortConfig, origin: Origin) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert(Key::synthetic("mode"), str_node(&p.mode, origin));
     if let Some(ip) = p.host_ip.as_deref().filter(|s| !s.is_empty()) {
         m.insert(Key::synthetic("host_ip"), str_node(ip, origin));

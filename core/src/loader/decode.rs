@@ -68,7 +68,7 @@ pub(super) fn go_sprint(node: &Node) -> String {
 }
 
 pub(super) fn sorted_map(entries: BTreeMap<String, Node>, origin: Origin) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     for (k, v) in entries {
         let ko = v.origin;
         m.insert(Key::new(k, ko), v);
@@ -466,7 +466,7 @@ pub(super) fn decode(
             let Value::Map(m) = &node.value else {
                 if node.is_null() {
                     return Ok(Decoded {
-                        node: Node::map(Map::new(), origin),
+                        node: Node::map(Map::default(), origin),
                         zero: true,
                     });
                 }
@@ -477,9 +477,9 @@ pub(super) fn decode(
                 path.push(k.name.clone());
                 let out = match &v.value {
                     Value::Int(i) if *i != 0 => Node::new(Value::Int(*i), v.origin),
-                    Value::Int(_) => Node::map(Map::new(), v.origin),
+                    Value::Int(_) => Node::map(Map::default(), v.origin),
                     Value::Map(limits) => {
-                        let mut lm = Map::new();
+                        let mut lm = Map::default();
                         for name in ["soft", "hard"] {
                             if let Some(x) = limits.get(name) {
                                 let d = decode(&Ty::Int, x, path, ext)?;
@@ -514,7 +514,7 @@ pub(super) fn decode(
             let Value::Map(m) = &node.value else {
                 if node.is_null() {
                     return Ok(Decoded {
-                        node: Node::map(Map::new(), origin),
+                        node: Node::map(Map::default(), origin),
                         zero: true,
                     });
                 }
@@ -569,7 +569,7 @@ pub(super) fn decode_struct(
     ext: &mut StructExtensions,
 ) -> Result<Decoded> {
     let origin = node.origin;
-    let empty = Map::new();
+    let empty = Map::default();
     let map = match &node.value {
         Value::Map(m) => m,
         Value::Null => &empty,
@@ -581,7 +581,7 @@ pub(super) fn decode_struct(
             ));
         }
     };
-    let mut out = Map::new();
+    let mut out = Map::default();
     for field in fields {
         match map.get_key_value(field.name) {
             Some((key, value)) => {
@@ -648,7 +648,7 @@ pub(super) fn round_f32(value: f64) -> f64 {
 
 /// A short-syntax volume in compose's long syntax.
 pub(super) fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     let s = |text: &str| Node::string(text, origin);
     m.insert(Key::synthetic("type"), s(v.kind.as_str()));
     if let Some(source) = v.source.as_deref().filter(|x| !x.is_empty()) {
@@ -662,7 +662,7 @@ pub(super) fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {
         );
     }
     if let Some(bind) = &v.bind {
-        let mut b = Map::new();
+        let mut b = Map::default();
         if let Some(p) = &bind.propagation {
             b.insert(Key::synthetic("propagation"), s(p));
         }
@@ -678,7 +678,7 @@ pub(super) fn volume_to_node(v: &units::VolumeShort, origin: Origin) -> Node {
         m.insert(Key::synthetic("bind"), Node::map(b, origin));
     }
     if let Some(vol) = &v.volume {
-        let mut b = Map::new();
+        let mut b = Map::default();
         if vol.nocopy {
             b.insert(
                 Key::synthetic("nocopy"),

@@ -137,9 +137,9 @@ fn resolve_service(
     };
     // Resets of the extending files apply to the copy of the base under the child's name.
     let mut wrapper = {
-        let mut inner = Map::new();
+        let mut inner = Map::default();
         inner.insert(Key::synthetic(name), base);
-        let mut outer = Map::new();
+        let mut outer = Map::default();
         outer.insert(
             Key::synthetic("services"),
             Node::synthetic(Value::Map(inner)),
@@ -153,7 +153,7 @@ fn resolve_service(
         .get_mut("services")
         .and_then(|s| s.as_map_mut())
         .and_then(|m| m.shift_remove(name))
-        .unwrap_or_else(|| Node::synthetic(Value::Map(Map::new())));
+        .unwrap_or_else(|| Node::synthetic(Value::Map(Map::default())));
     let mut merged = super::merge::extend_service(source, service)?;
     if let Some(m) = merged.as_map_mut() {
         m.shift_remove("extends");
@@ -197,7 +197,7 @@ fn load_extended_file(
         defaults: false,
         included: Vec::new(),
     };
-    let mut dict = Node::synthetic(Value::Map(Map::new()));
+    let mut dict = Node::synthetic(Value::Map(Map::default()));
     let resets = super::load_file(ctx, &sub, path, as_written, &mut dict)?;
     let mut merged = ResetPaths::default();
     for r in resets {

@@ -112,6 +112,7 @@ pub(super) fn interpolate(
     walk(doc, Some(trie), &mut path, &lookup, &mut unset)?;
     for name in unset {
         ctx.warn(
+            super::WarningCode::VariableNotSet,
             format!("The \"{name}\" variable is not set. Defaulting to a blank string."),
             None,
         );

@@ -157,7 +157,7 @@ fn merge_special(special: Special, base: Node, over: Node, path: &mut Vec<String
                 match n.value {
                     Value::Str(_) => {
                         let origin = n.origin;
-                        let mut m = Map::new();
+                        let mut m = Map::default();
                         m.insert(Key::new("context", origin), n);
                         Some((m, origin))
                     }
@@ -243,7 +243,7 @@ fn into_mapping(node: Node, with_defaults: bool) -> Option<Map> {
     match node.value {
         Value::Map(map) => Some(map),
         Value::Seq(items) => {
-            let mut map = Map::new();
+            let mut map = Map::default();
             for item in items {
                 let name = item.scalar_to_string().unwrap_or_default();
                 let value = if with_defaults {
@@ -260,7 +260,7 @@ fn into_mapping(node: Node, with_defaults: bool) -> Option<Map> {
 }
 
 pub(super) fn default_dependency(origin: Origin) -> Node {
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert(
         Key::synthetic("condition"),
         Node::new(Value::Str("service_started".into()), origin),

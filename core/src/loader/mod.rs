@@ -32,7 +32,7 @@ mod yaml_view;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, SourceSet};
-use crate::tree::{Key, Map, Node, Origin, Value};
+use crate::tree::{FileId, Key, Map, Node, Origin, Value};
 use crate::yaml::{self, Limits};
 use indexmap::IndexMap;
 
@@ -83,8 +83,42 @@ impl LoadOptions {
 /// A warning Compose would print on stderr (the load still succeeds).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Warning {
+    /// What the warning is about; stable across releases, unlike the message's wording.
+    pub code: WarningCode,
+    /// The text Compose prints after `warning: `.
     pub message: String,
     pub origin: Option<Origin>,
+}
+
+/// The stable code of a load warning (kebab-case in JSON; `docs/api.md` lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningCode {
+    /// `${NAME}` was interpolated but `NAME` is set nowhere: it became an empty string.
+    VariableNotSet,
+    /// The top-level `version` attribute, which Compose ignores (and removes).
+    ObsoleteVersion,
+    /// A path starts with `~` but the environment has no `HOME`: it stays as written.
+    HomeNotSet,
+}
+
+impl WarningCode {
+    /// Every code, in the order `docs/api.md` lists them.
+    pub const ALL: &'static [WarningCode] = &[
+        WarningCode::VariableNotSet,
+        WarningCode::ObsoleteVersion,
+        WarningCode::HomeNotSet,
+    ];
+
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::VariableNotSet => "variable-not-set",
+            WarningCode::ObsoleteVersion => "obsolete-version",
+            WarningCode::HomeNotSet => "home-not-set",
+        }
+    }
 }
 
 /// The result of a load: the project model as `config` prints it, and what was read.
@@ -111,6 +145,64 @@ impl Loaded {
     }
 }
 
+/// Files the project-name probe ([`crate::options::resolve_parsed`]) already read and parsed,
+/// handed to the loader so that each file is parsed once. The loader takes an entry only
+/// where it would parse the same path under the same file id and limits (a file that an
+/// `include` or `extends` pushes to a later id is parsed again); the parse is a pure function
+/// of text, id and limits, so the result is the same either way.
+#[derive(Debug, Default)]
+pub struct Preparsed {
+    files: Vec<Option<PreparsedFile>>,
+}
+
+#[derive(Debug)]
+struct PreparsedFile {
+    path: String,
+    byte_len: usize,
+    text: String,
+    id: FileId,
+    limits: Limits,
+    documents: Vec<Node>,
+}
+
+impl Preparsed {
+    pub(crate) fn push(
+        &mut self,
+        path: &str,
+        byte_len: usize,
+        text: String,
+        id: FileId,
+        limits: Limits,
+        documents: Vec<Node>,
+    ) {
+        self.files.push(Some(PreparsedFile {
+            path: path.to_owned(),
+            byte_len,
+            text,
+            id,
+            limits,
+            documents,
+        }));
+    }
+
+    /// The entry for `path` parsed as file `id` under `limits`, if there is one.
+    fn take(&mut self, path: &str, id: FileId, limits: &Limits) -> Option<PreparsedFile> {
+        let slot = self
+            .files
+            .iter_mut()
+            .find(|f| f.as_ref().is_some_and(|f| f.path == path && f.id == id))?;
+        let file = slot.as_ref()?;
+        let same_limits = file.limits.max_depth == limits.max_depth
+            && file.limits.max_nodes == limits.max_nodes
+            && file.byte_len <= limits.max_file_bytes
+            && file.text.len() <= limits.max_file_bytes;
+        if !same_limits {
+            return None;
+        }
+        slot.take()
+    }
+}
+
 /// Shared state of one load.
 struct Ctx<'a> {
     pub fs: &'a dyn FileSource,
@@ -119,18 +211,29 @@ struct Ctx<'a> {
     pub warnings: Vec<Warning>,
     pub service_extensions: IndexMap<String, Node>,
     pub yaml_extensions: decode::StructExtensions,
+    preparsed: Preparsed,
 }
 
 impl Ctx<'_> {
-    pub fn warn(&mut self, message: impl Into<String>, origin: Option<Origin>) {
+    pub fn warn(&mut self, code: WarningCode, message: impl Into<String>, origin: Option<Origin>) {
         let message = message.into();
         if !self.warnings.iter().any(|w| w.message == message) {
-            self.warnings.push(Warning { message, origin });
+            self.warnings.push(Warning {
+                code,
+                message,
+                origin,
+            });
         }
     }
 
     /// Reads, decodes and parses one file, registering it for diagnostics.
     pub fn parse_file(&mut self, path: &str, display: &str) -> Result<Vec<Node>> {
+        let next = self.sources.len() as FileId;
+        if let Some(file) = self.preparsed.take(path, next, &self.opts.limits) {
+            self.sources
+                .add(display.to_owned(), path.to_owned(), file.text);
+            return Ok(file.documents);
+        }
         let bytes = self
             .fs
             .read(path)
@@ -179,7 +282,18 @@ pub struct LoadFailure {
 
 /// Loads a project the way `docker compose config` does.
 pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadFailure>> {
+    load_preparsed(opts, fs, Preparsed::default())
+}
+
+/// [`load`], taking the parses the project-name probe already made
+/// ([`crate::options::resolve_parsed`]) instead of parsing those files again.
+pub fn load_preparsed(
+    opts: &LoadOptions,
+    fs: &dyn FileSource,
+    preparsed: Preparsed,
+) -> Result<Loaded, Box<LoadFailure>> {
     let mut ctx = Ctx {
+        preparsed,
         fs,
         opts,
         sources: SourceSet::default(),
@@ -246,7 +360,7 @@ fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
 
 /// `loadYamlModel`: merges the files of one model.
 fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
-    let mut dict = Node::synthetic(Value::Map(Map::new()));
+    let mut dict = Node::synthetic(Value::Map(Map::default()));
     for (path, display) in &scope.files {
         load_file(ctx, scope, path, display, &mut dict)?;
     }
@@ -294,6 +408,7 @@ fn load_file(
             schema::validate(dict, display)?;
             if let Some(version) = dict.as_map_mut().and_then(|m| m.shift_remove("version")) {
                 ctx.warn(
+                    WarningCode::ObsoleteVersion,
                     format!(
                         "{display}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
                     ),

@@ -51,7 +51,7 @@ pub(super) fn normalize(dict: &mut Node, env: &IndexMap<String, String>) -> Resu
                     value: Value::Map(m),
                     ..
                 }) => m,
-                _ => Map::new(),
+                _ => Map::default(),
             };
             if let Some(links) = service.get("links").and_then(Node::as_seq) {
                 for link in links {
@@ -103,7 +103,7 @@ fn add_dependency(depends_on: &mut Map, name: &str, restart: bool, origin: Origi
     if depends_on.contains_key(name) {
         return;
     }
-    let mut m = Map::new();
+    let mut m = Map::default();
     m.insert(
         Key::synthetic("condition"),
         Node::new(Value::Str("service_started".into()), origin),
@@ -180,7 +180,7 @@ fn normalize_networks(dict: &mut Node) {
                     }
                 }
                 _ => {
-                    let mut m = Map::new();
+                    let mut m = Map::default();
                     m.insert(Key::synthetic("default"), Node::synthetic(Value::Null));
                     service.insert(Key::synthetic("networks"), Node::synthetic(Value::Map(m)));
                     uses_default = true;
@@ -194,9 +194,9 @@ fn normalize_networks(dict: &mut Node) {
     if uses_default {
         let networks = root
             .entry(Key::synthetic("networks"))
-            .or_insert_with(|| Node::synthetic(Value::Map(Map::new())));
+            .or_insert_with(|| Node::synthetic(Value::Map(Map::default())));
         if networks.is_null() {
-            networks.value = Value::Map(Map::new());
+            networks.value = Value::Map(Map::default());
         }
         if let Some(m) = networks.as_map_mut()
             && !m.contains_key("default")
@@ -213,7 +213,7 @@ fn set_name_from_key(dict: &mut Node, project: &str) {
         };
         for (key, resource) in resources.iter_mut() {
             if resource.is_null() {
-                resource.value = Value::Map(Map::new());
+                resource.value = Value::Map(Map::default());
             }
             let Some(m) = resource.as_map_mut() else {
                 continue;

@@ -92,6 +92,7 @@ pub(super) fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> 
     }
     if let Some(origin) = r.unexpanded.get() {
         ctx.warn(
+            super::WarningCode::HomeNotSet,
             "cannot expand '~', because the environment lacks HOME",
             Some(origin),
         );

@@ -62,7 +62,7 @@ pub(super) fn finish(
             }
         }
     }
-    let mut out = Map::new();
+    let mut out = Map::default();
     out.insert(
         Key::synthetic("name"),
         Node::synthetic(Value::Str(ctx.opts.project_name.clone())),

@@ -23,7 +23,7 @@ pub(super) fn view(project: &Node, extensions: Option<&StructExtensions>) -> Nod
     let Some(root) = project.as_map() else {
         return generic(project);
     };
-    let mut out = Map::new();
+    let mut out = Map::default();
     let mut path = Vec::new();
     if let Some((key, name)) = root.get_key_value("name")
         && name.as_str().is_some_and(|s| !s.is_empty())
@@ -40,7 +40,7 @@ pub(super) fn view(project: &Node, extensions: Option<&StructExtensions>) -> Nod
         None => {
             out.insert(
                 Key::synthetic("services"),
-                Node::synthetic(Value::Map(Map::new())),
+                Node::synthetic(Value::Map(Map::default())),
             );
         }
     }
@@ -106,7 +106,7 @@ fn typed(ty: &Ty, node: &Node, path: &mut Vec<String>, ext: &StructExtensions) -
 fn ulimit(limit: &Node) -> Node {
     match &limit.value {
         Value::Map(m) => {
-            let mut out = Map::new();
+            let mut out = Map::default();
             for name in ["soft", "hard"] {
                 match m.get_key_value(name) {
                     Some((k, v)) => out.insert(k.clone(), v.clone()),
@@ -157,7 +157,7 @@ fn structure(
     let Value::Map(map) = &node.value else {
         return node.clone();
     };
-    let mut out = Map::new();
+    let mut out = Map::default();
     for field in fields {
         let Some((key, value)) = map.get_key_value(field.json) else {
             continue;

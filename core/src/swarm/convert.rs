@@ -180,7 +180,7 @@ pub fn convert(
         opts,
         origins: BTreeMap::new(),
     };
-    let empty = Map::new();
+    let empty = Map::default();
     let services = loaded
         .project
         .get("services")
@@ -660,7 +660,7 @@ impl Cx<'_> {
     }
 
     fn attachments(&self, service: &str, networks: Option<&Node>) -> Vec<NetworkAttachmentConfig> {
-        let empty = Map::new();
+        let empty = Map::default();
         let map = networks.and_then(Node::as_map).unwrap_or(&empty);
         let default = [(
             Key::synthetic(defaults::DEFAULT_NETWORK),
