@@ -202,3 +202,42 @@ fn stack_300_matches_the_oracle() {
         panic!("stack-300: {why}");
     }
 }
+
+/// Regression error cases marked `"check_message": true` must fail with the oracle's words:
+/// its `expected-error.txt` (the case folder written `${PWD}/`, which stackplan prints as the
+/// relative `-f` path) is contained in stackplan's message.
+#[test]
+fn regression_error_messages() {
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/compose-config");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&corpus).expect("corpus folder") {
+        let dir = entry.expect("entry").path();
+        let Some(case) = Case::load(&dir) else {
+            continue;
+        };
+        if case.spec["check_message"] != true {
+            continue;
+        }
+        checked += 1;
+        let expected =
+            std::fs::read_to_string(dir.join("expected-error.txt")).expect("expected-error.txt");
+        let expected = expected.trim().replace("${PWD}/", "");
+        let mut args = vec!["-p".to_owned(), "conformance".to_owned()];
+        args.extend(strings(&case, "args"));
+        args.push("config".to_owned());
+        let env = IndexMap::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]);
+        let run = run_cli(&args, &dir, env);
+        if run.status == 0 || !run.stderr.contains(&expected) {
+            failures.push(format!(
+                "{}: expected {expected:?}, got exit {}: {}",
+                case.name,
+                run.status,
+                run.stderr.trim()
+            ));
+        }
+    }
+    assert!(checked >= 18, "only {checked} cases check their message");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -70,11 +70,12 @@ const INVALID_HEAD: &str = "invalid interpolation format";
 /// The rest of compose's invalid-template message, up to the offending template.
 const INVALID_TAIL: &str = ".\nYou may need to escape any $ with another $.\n";
 
-/// Nesting depth of `${X:-${Y:-...}}` arguments beyond which we give up with an
-/// invalid-template error. compose-go (Go, growable stacks) has no limit; we cap the
-/// recursion so that hostile input cannot overflow the (small, on wasm) native stack.
-/// Real files never come close.
-pub const MAX_NESTING: usize = 256;
+/// Nesting depth of `${X:-${Y:-...}}` arguments beyond which we give up with one short error
+/// ("interpolation nested deeper than 1000 levels is not supported", no dump of the value).
+/// compose-go (Go, growable stacks) has no limit; we cap the recursion so that hostile input
+/// cannot overflow the (small, on wasm) native stack: 1,000 levels run on a 4 MiB stack in a
+/// debug build (`core/tests/parser_limits.rs`). Real files never come close.
+pub const MAX_NESTING: usize = 1_000;
 
 impl InterpolationError {
     /// True for syntax errors (`${`, `${ X}`, unterminated `${X:-...`), false for a missing
@@ -154,6 +155,8 @@ pub(crate) enum Failure {
         offset: usize,
         template: (usize, usize),
     },
+    /// Operator arguments nested deeper than [`MAX_NESTING`].
+    TooDeep { offset: usize },
     /// `${X:?reason}` / `${X?reason}` with `X` missing (or empty for `:?`).
     Missing {
         offset: usize,
@@ -165,8 +168,14 @@ pub(crate) enum Failure {
 impl Failure {
     pub(crate) fn offset(&self) -> usize {
         match self {
-            Failure::Invalid { offset, .. } | Failure::Missing { offset, .. } => *offset,
+            Failure::Invalid { offset, .. }
+            | Failure::TooDeep { offset }
+            | Failure::Missing { offset, .. } => *offset,
         }
+    }
+
+    fn too_deep_text() -> String {
+        format!("interpolation nested deeper than {MAX_NESTING} levels is not supported")
     }
 
     fn missing_text(variable: &str, reason: &str) -> String {
@@ -184,6 +193,7 @@ impl Failure {
                 let template = input.get(template.0..template.1).unwrap_or(input);
                 format!("{INVALID_HEAD}{INVALID_TAIL}{template}")
             }
+            Failure::TooDeep { .. } => Failure::too_deep_text(),
             Failure::Missing {
                 variable, reason, ..
             } => Failure::missing_text(&variable, &reason),
@@ -200,6 +210,7 @@ impl Failure {
                 let template = input.get(template.0..template.1).unwrap_or(input);
                 format!("Invalid template: {}", go_quote(template))
             }
+            Failure::TooDeep { .. } => Failure::too_deep_text(),
             Failure::Missing {
                 variable, reason, ..
             } => Failure::missing_text(variable, reason),
@@ -222,6 +233,7 @@ pub(crate) fn interpolate_raw(
         src: input,
         lookup,
         unset: Vec::new(),
+        index: None,
     };
     let mut value = String::with_capacity(input.len());
     sub.substitute(0, input.len(), 0, &mut value)?;
@@ -252,6 +264,47 @@ struct Substituter<'a> {
     src: &'a str,
     lookup: &'a dyn Fn(&str) -> Option<String>,
     unset: Vec<String>,
+    /// Positions of every `\n` and `}` in `src`, built on the first operator expression, so
+    /// that finding an expression's line end and the last `}` before it costs O(log n)
+    /// instead of a scan to the end of the line (which, in a value without newlines, is the
+    /// end of the value: 200,000 `${X:-y}` took 79 s that way).
+    index: Option<LineIndex>,
+}
+
+struct LineIndex {
+    newlines: Vec<usize>,
+    braces: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(b: &[u8]) -> LineIndex {
+        let mut index = LineIndex {
+            newlines: Vec::new(),
+            braces: Vec::new(),
+        };
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'\n' => index.newlines.push(i),
+                b'}' => index.braces.push(i),
+                _ => {}
+            }
+        }
+        index
+    }
+
+    /// The end of the line `from` is on (its `\n`), or `end` if that comes first.
+    fn line_end(&self, from: usize, end: usize) -> usize {
+        let k = self.newlines.partition_point(|&n| n < from);
+        self.newlines.get(k).map_or(end, |&n| n.min(end))
+    }
+
+    /// The last `}` in `from..to`.
+    fn last_brace(&self, from: usize, to: usize) -> Option<usize> {
+        let k = self.braces.partition_point(|&c| c < to);
+        k.checked_sub(1)
+            .map(|k| self.braces[k])
+            .filter(|&c| c >= from)
+    }
 }
 
 impl Substituter<'_> {
@@ -331,15 +384,16 @@ impl Substituter<'_> {
             };
             let arg_start = name_end + op_len;
             // The regex's `(.*)}` : greedy up to the last `}` before the end of the line.
-            let line_end = find_byte(b'\n', &b[arg_start..end]).map_or(end, |r| arg_start + r);
-            let Some(last) = rfind_byte(b'}', &b[arg_start..line_end]) else {
+            let index = self.index.get_or_insert_with(|| LineIndex::new(b));
+            let line_end = index.line_end(arg_start, end);
+            let Some(last) = index.last_brace(arg_start, line_end) else {
                 return Err(invalid);
             };
-            let match_end = arg_start + last + 1;
+            let match_end = last + 1;
             // compose-go then cuts the match at the first balancing `}`.
             let cut = first_closing_brace(b, p, match_end).map_or(match_end, |c| c + 1);
             if depth >= MAX_NESTING {
-                return Err(invalid);
+                return Err(Failure::TooDeep { offset: p });
             }
             // The argument is substituted before the variable is even looked up.
             let mut arg = String::new();
@@ -471,10 +525,6 @@ fn scan_name(b: &[u8], mut i: usize, end: usize) -> usize {
 
 fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&c| c == needle)
-}
-
-fn rfind_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().rposition(|&c| c == needle)
 }
 
 /// Go's `strconv.Quote` (what `%q` / `%#v` print for strings), close enough for messages:
@@ -898,7 +948,12 @@ mod tests {
         for _ in 0..(MAX_NESTING + 10) {
             deep.push('}');
         }
-        assert!(err(&deep, &[]).is_invalid_format());
+        let e = err(&deep, &[]);
+        assert_eq!(
+            e.message,
+            format!("interpolation nested deeper than {MAX_NESTING} levels is not supported")
+        );
+        assert!(!e.is_invalid_format());
         let mut fine = String::new();
         for _ in 0..50 {
             fine.push_str("${A:-");

@@ -123,7 +123,17 @@ pub(super) fn decode(
                         origin,
                     )
                 })?,
-                Value::Float(f) if f.fract() == 0.0 => *f as i64,
+                // Go's int(f) on amd64: out of range (2^63, 1e30; also integers past
+                // int64, which yaml.v3 reads as uint64 or float) is the "integer
+                // indefinite" 0x8000000000000000 = i64::MIN, what the oracle prints for
+                // `replicas: 1e30` (issue 11 item 15); Rust's `as` would saturate.
+                Value::Float(f) if f.fract() == 0.0 => {
+                    if *f >= -9_223_372_036_854_775_808.0 && *f < 9_223_372_036_854_775_808.0 {
+                        *f as i64
+                    } else {
+                        i64::MIN
+                    }
+                }
                 Value::Null => 0,
                 _ => return Err(expected("int")),
             };
@@ -385,14 +395,8 @@ pub(super) fn decode(
                             Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
                             None => (text.clone(), None),
                         };
-                        if keep_null && k.ends_with(char::is_whitespace) {
-                            return Err(Error::at(
-                                format!(
-                                    "environment variable {k} is declared with a trailing space"
-                                ),
-                                item.origin,
-                            ));
-                        }
+                        // `A = 1` is the key `A ` with the value ` 1`, as in the oracle
+                        // (issue 11 item 5): no trimming, no error.
                         let value = match v {
                             Some(v) => Node::string(v, item.origin),
                             None if keep_null => Node::null(item.origin),

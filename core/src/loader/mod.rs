@@ -102,18 +102,24 @@ pub enum WarningCode {
     VariableNotSet,
     /// The top-level `version` attribute, which Compose ignores (and removes).
     ObsoleteVersion,
+    /// A path starts with `~` but the environment has no `HOME`: it stays as written.
+    HomeNotSet,
 }
 
 impl WarningCode {
     /// Every code, in the order `docs/api.md` lists them.
-    pub const ALL: &'static [WarningCode] =
-        &[WarningCode::VariableNotSet, WarningCode::ObsoleteVersion];
+    pub const ALL: &'static [WarningCode] = &[
+        WarningCode::VariableNotSet,
+        WarningCode::ObsoleteVersion,
+        WarningCode::HomeNotSet,
+    ];
 
     /// The code as it appears in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             WarningCode::VariableNotSet => "variable-not-set",
             WarningCode::ObsoleteVersion => "obsolete-version",
+            WarningCode::HomeNotSet => "home-not-set",
         }
     }
 }
@@ -191,7 +197,6 @@ impl Preparsed {
         let file = slot.as_ref()?;
         let same_limits = file.limits.max_depth == limits.max_depth
             && file.limits.max_nodes == limits.max_nodes
-            && file.limits.max_alias_nodes == limits.max_alias_nodes
             && file.byte_len <= limits.max_file_bytes
             && file.text.len() <= limits.max_file_bytes;
         if !same_limits {

@@ -5,13 +5,14 @@
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::fspath;
-use crate::tree::{Node, Value};
+use crate::tree::{Node, Origin, Value};
 
 pub(super) fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> Result<()> {
     let home = ctx.opts.home_dir.clone();
     let r = Resolver {
         working_dir,
-        home: home.as_deref(),
+        home: home.as_deref().filter(|h| !h.is_empty()),
+        unexpanded: std::cell::Cell::new(None),
     };
     if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
         for service in services.values_mut() {
@@ -89,18 +90,33 @@ pub(super) fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> 
             }
         }
     }
+    if let Some(origin) = r.unexpanded.get() {
+        ctx.warn(
+            super::WarningCode::HomeNotSet,
+            "cannot expand '~', because the environment lacks HOME",
+            Some(origin),
+        );
+    }
     Ok(())
 }
 
 struct Resolver<'a> {
     working_dir: &'a str,
     home: Option<&'a str>,
+    /// Where a `~` path met an environment without `HOME` (compose-go warns and leaves it).
+    unexpanded: std::cell::Cell<Option<Origin>>,
 }
 
 impl Resolver<'_> {
-    fn expand_user(&self, p: &str) -> String {
+    fn expand_user(&self, p: &str, origin: Origin) -> String {
         match (p.strip_prefix('~'), self.home) {
             (Some(rest), Some(home)) => fspath::join(home, rest),
+            (Some(_), None) => {
+                if self.unexpanded.get().is_none() {
+                    self.unexpanded.set(Some(origin));
+                }
+                p.to_owned()
+            }
             _ => p.to_owned(),
         }
     }
@@ -108,7 +124,7 @@ impl Resolver<'_> {
     /// `absPath`.
     fn abs(&self, node: &mut Node) {
         if let Value::Str(s) = &node.value {
-            let p = self.expand_user(s);
+            let p = self.expand_user(s, node.origin);
             node.value = Value::Str(if fspath::is_abs(&p) || p.is_empty() {
                 p
             } else {
@@ -120,7 +136,7 @@ impl Resolver<'_> {
     /// `maybeUnixPath`: like `abs`, but Windows-absolute paths are left alone.
     fn unix(&self, node: &mut Node) {
         if let Value::Str(s) = &node.value {
-            let p = self.expand_user(s);
+            let p = self.expand_user(s, node.origin);
             if !fspath::is_abs(&p) && !is_windows_abs(&p) {
                 node.value = Value::Str(fspath::join(self.working_dir, &p));
             } else {

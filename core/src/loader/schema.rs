@@ -3,7 +3,285 @@
 //! lists that Compose appends without de-duplicating.
 
 use crate::error::{Error, Result};
-use crate::tree::Node;
+use crate::tree::{Node, Tag, Value};
+
+/// Fields whose schema type does not include null, with the oracle's word for what they must
+/// be: an empty `driver_opts:` is `validating <file>: volumes.data.driver_opts must be a
+/// mapping`, exit 15 (issue 11 item 3). Recorded from Docker Compose v2.26.1 by writing each
+/// field of the model tables (`super::fields`) with an empty value; the only fields it
+/// accepts null for are `command`, `entrypoint`, `deploy` and `develop` (and `pid` makes it
+/// panic). `*` stands for any service or resource name. A `!reset null` is not a value.
+const NULL_NOT_ALLOWED: &[(&[&str], &str)] = &[
+    (&["services", "*", "profiles"], "list"),
+    (&["services", "*", "annotations"], "mapping"),
+    (&["services", "*", "attach"], "boolean or string"),
+    (&["services", "*", "build"], "string"),
+    (&["services", "*", "blkio_config"], "mapping"),
+    (&["services", "*", "cap_add"], "list"),
+    (&["services", "*", "cap_drop"], "list"),
+    (&["services", "*", "cgroup_parent"], "string"),
+    (&["services", "*", "cgroup"], "string"),
+    (&["services", "*", "cpu_count"], "string"),
+    (&["services", "*", "cpu_percent"], "string"),
+    (&["services", "*", "cpu_period"], "number or string"),
+    (&["services", "*", "cpu_quota"], "number or string"),
+    (&["services", "*", "cpu_rt_period"], "number or string"),
+    (&["services", "*", "cpu_rt_runtime"], "number or string"),
+    (&["services", "*", "cpus"], "number or string"),
+    (&["services", "*", "cpuset"], "string"),
+    (&["services", "*", "cpu_shares"], "number or string"),
+    (&["services", "*", "configs"], "list"),
+    (&["services", "*", "container_name"], "string"),
+    (&["services", "*", "credential_spec"], "mapping"),
+    (&["services", "*", "depends_on"], "list"),
+    (&["services", "*", "restart"], "string"),
+    (&["services", "*", "device_cgroup_rules"], "list"),
+    (&["services", "*", "devices"], "list"),
+    (&["services", "*", "dns"], "string"),
+    (&["services", "*", "dns_opt"], "list"),
+    (&["services", "*", "dns_search"], "string"),
+    (&["services", "*", "domainname"], "string"),
+    (&["services", "*", "environment"], "mapping"),
+    (&["services", "*", "expose"], "list"),
+    (&["services", "*", "external_links"], "list"),
+    (&["services", "*", "extra_hosts"], "mapping"),
+    (&["services", "*", "group_add"], "list"),
+    (&["services", "*", "gpus"], "string"),
+    (&["services", "*", "hostname"], "string"),
+    (&["services", "*", "healthcheck"], "mapping"),
+    (&["services", "*", "init"], "boolean or string"),
+    (&["services", "*", "ipc"], "string"),
+    (&["services", "*", "isolation"], "string"),
+    (&["services", "*", "labels"], "mapping"),
+    (&["services", "*", "links"], "list"),
+    (&["services", "*", "logging"], "mapping"),
+    (&["services", "*", "mem_limit"], "number or string"),
+    (&["services", "*", "mem_reservation"], "string or integer"),
+    (&["services", "*", "memswap_limit"], "number or string"),
+    (&["services", "*", "mem_swappiness"], "integer or string"),
+    (&["services", "*", "mac_address"], "string"),
+    (&["services", "*", "network_mode"], "string"),
+    (&["services", "*", "networks"], "list"),
+    (&["services", "*", "oom_kill_disable"], "boolean or string"),
+    (&["services", "*", "oom_score_adj"], "string"),
+    (&["services", "*", "pids_limit"], "number or string"),
+    (&["services", "*", "platform"], "string"),
+    (&["services", "*", "ports"], "list"),
+    (&["services", "*", "privileged"], "boolean or string"),
+    (&["services", "*", "pull_policy"], "string"),
+    (&["services", "*", "read_only"], "boolean or string"),
+    (&["services", "*", "runtime"], "string"),
+    (&["services", "*", "scale"], "integer or string"),
+    (&["services", "*", "secrets"], "list"),
+    (&["services", "*", "security_opt"], "list"),
+    (&["services", "*", "shm_size"], "number or string"),
+    (&["services", "*", "stdin_open"], "boolean or string"),
+    (&["services", "*", "stop_grace_period"], "string"),
+    (&["services", "*", "stop_signal"], "string"),
+    (&["services", "*", "storage_opt"], "mapping"),
+    (&["services", "*", "sysctls"], "mapping"),
+    (&["services", "*", "tmpfs"], "string"),
+    (&["services", "*", "tty"], "boolean or string"),
+    (&["services", "*", "ulimits"], "mapping"),
+    (&["services", "*", "user"], "string"),
+    (&["services", "*", "userns_mode"], "string"),
+    (&["services", "*", "uts"], "string"),
+    (&["services", "*", "volumes"], "list"),
+    (&["services", "*", "volumes_from"], "list"),
+    (&["services", "*", "working_dir"], "string"),
+    (&["services", "*", "post_start"], "list"),
+    (&["services", "*", "pre_stop"], "list"),
+    (&["services", "*", "deploy", "mode"], "string"),
+    (
+        &["services", "*", "deploy", "replicas"],
+        "integer or string",
+    ),
+    (&["services", "*", "deploy", "labels"], "mapping"),
+    (&["services", "*", "deploy", "update_config"], "mapping"),
+    (&["services", "*", "deploy", "rollback_config"], "mapping"),
+    (&["services", "*", "deploy", "resources"], "mapping"),
+    (&["services", "*", "deploy", "restart_policy"], "mapping"),
+    (&["services", "*", "deploy", "placement"], "mapping"),
+    (&["services", "*", "deploy", "endpoint_mode"], "string"),
+    (&["services", "*", "build", "dockerfile"], "string"),
+    (&["services", "*", "build", "dockerfile_inline"], "string"),
+    (&["services", "*", "build", "entitlements"], "list"),
+    (&["services", "*", "build", "args"], "mapping"),
+    (&["services", "*", "build", "ssh"], "mapping"),
+    (&["services", "*", "build", "labels"], "mapping"),
+    (&["services", "*", "build", "cache_from"], "list"),
+    (&["services", "*", "build", "cache_to"], "list"),
+    (&["services", "*", "build", "no_cache"], "boolean or string"),
+    (
+        &["services", "*", "build", "additional_contexts"],
+        "mapping",
+    ),
+    (&["services", "*", "build", "pull"], "boolean or string"),
+    (&["services", "*", "build", "extra_hosts"], "mapping"),
+    (&["services", "*", "build", "isolation"], "string"),
+    (&["services", "*", "build", "network"], "string"),
+    (&["services", "*", "build", "target"], "string"),
+    (&["services", "*", "build", "secrets"], "list"),
+    (&["services", "*", "build", "shm_size"], "integer or string"),
+    (&["services", "*", "build", "tags"], "list"),
+    (&["services", "*", "build", "ulimits"], "mapping"),
+    (&["services", "*", "build", "platforms"], "list"),
+    (
+        &["services", "*", "build", "privileged"],
+        "boolean or string",
+    ),
+    (&["services", "*", "healthcheck", "timeout"], "string"),
+    (&["services", "*", "healthcheck", "interval"], "string"),
+    (
+        &["services", "*", "healthcheck", "retries"],
+        "number or string",
+    ),
+    (&["services", "*", "healthcheck", "start_period"], "string"),
+    (
+        &["services", "*", "healthcheck", "start_interval"],
+        "string",
+    ),
+    (
+        &["services", "*", "healthcheck", "disable"],
+        "boolean or string",
+    ),
+    (&["networks", "*", "name"], "string"),
+    (&["networks", "*", "driver"], "string"),
+    (&["networks", "*", "driver_opts"], "mapping"),
+    (&["networks", "*", "ipam"], "mapping"),
+    (&["networks", "*", "external"], "boolean, string or mapping"),
+    (&["networks", "*", "internal"], "boolean or string"),
+    (&["networks", "*", "attachable"], "boolean or string"),
+    (&["networks", "*", "labels"], "mapping"),
+    (&["networks", "*", "enable_ipv4"], "boolean or string"),
+    (&["networks", "*", "enable_ipv6"], "boolean or string"),
+    (&["volumes", "*", "name"], "string"),
+    (&["volumes", "*", "driver"], "string"),
+    (&["volumes", "*", "driver_opts"], "mapping"),
+    (&["volumes", "*", "external"], "boolean, string or mapping"),
+    (&["volumes", "*", "labels"], "mapping"),
+    (&["configs", "*", "name"], "string"),
+    (&["configs", "*", "environment"], "string"),
+    (&["configs", "*", "content"], "string"),
+    (&["configs", "*", "external"], "boolean, string or mapping"),
+    (&["configs", "*", "labels"], "mapping"),
+    (&["configs", "*", "template_driver"], "string"),
+    (
+        &["services", "*", "deploy", "resources", "limits", "cpus"],
+        "number or string",
+    ),
+    (
+        &["services", "*", "deploy", "resources", "limits", "memory"],
+        "string",
+    ),
+    (
+        &["services", "*", "deploy", "resources", "limits", "pids"],
+        "integer or string",
+    ),
+    (
+        &["services", "*", "deploy", "update_config", "parallelism"],
+        "integer or string",
+    ),
+    (
+        &["services", "*", "deploy", "update_config", "delay"],
+        "string",
+    ),
+    (
+        &["services", "*", "deploy", "update_config", "failure_action"],
+        "string",
+    ),
+    (
+        &["services", "*", "deploy", "update_config", "monitor"],
+        "string",
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "update_config",
+            "max_failure_ratio",
+        ],
+        "number or string",
+    ),
+    (
+        &["services", "*", "deploy", "update_config", "order"],
+        "string",
+    ),
+    (&["services", "*", "logging", "options"], "mapping"),
+    (&["networks", "*", "ipam", "options"], "mapping"),
+    (&["networks", "*", "ipam", "config"], "list"),
+    (&["secrets", "*", "labels"], "mapping"),
+    (
+        &["services", "*", "deploy", "placement", "constraints"],
+        "list",
+    ),
+    (
+        &["services", "*", "deploy", "placement", "preferences"],
+        "list",
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "devices",
+        ],
+        "list",
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "generic_resources",
+        ],
+        "list",
+    ),
+    (&["secrets", "*", "name"], "string"),
+    (&["secrets", "*", "environment"], "string"),
+    (&["secrets", "*", "external"], "boolean, string or mapping"),
+    (&["secrets", "*", "template_driver"], "string"),
+    (&["secrets", "*", "driver"], "string"),
+    (&["secrets", "*", "driver_opts"], "mapping"),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "cpus",
+        ],
+        "number or string",
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "memory",
+        ],
+        "string",
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "pids",
+        ],
+        "integer or string",
+    ),
+];
 
 /// Lists the schema declares `uniqueItems` that merging does not de-duplicate, so the same
 /// entry in two files is an error (`group_add`, `external_links`, ... per the corpus).
@@ -28,6 +306,7 @@ const UNIQUE_LISTS: &[&[&str]] = &[
 const RESOURCE_KINDS_WITH_LABELS: &[&str] = &["volumes", "networks", "secrets", "configs"];
 
 pub(super) fn validate(dict: &Node, file: &str) -> Result<()> {
+    reject_nulls(dict, file)?;
     if let Some(root) = dict.as_map() {
         for (key, value) in root {
             if !super::fields::TOP_LEVEL_KEYS.contains(&key.name.as_str())
@@ -92,6 +371,45 @@ pub(super) fn validate(dict: &Node, file: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn reject_nulls(dict: &Node, file: &str) -> Result<()> {
+    for (path, kind) in NULL_NOT_ALLOWED {
+        let mut found = Vec::new();
+        find(dict, path, &mut Vec::new(), &mut found);
+        if let Some((at, node)) = found.first() {
+            return Err(Error::at(
+                format!("validating {file}: {} must be a {kind}", at.join(".")),
+                node.origin,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The null values (without a `!reset`/`!override` tag) at `path` under `node`.
+fn find<'a>(
+    node: &'a Node,
+    path: &[&str],
+    at: &mut Vec<String>,
+    found: &mut Vec<(Vec<String>, &'a Node)>,
+) {
+    let Some((first, rest)) = path.split_first() else {
+        if matches!(node.value, Value::Null) && node.tag == Tag::None {
+            found.push((at.clone(), node));
+        }
+        return;
+    };
+    let Some(map) = node.as_map() else {
+        return;
+    };
+    for (key, child) in map {
+        if *first == "*" || key.name == *first {
+            at.push(key.name.clone());
+            find(child, rest, at, found);
+            at.pop();
+        }
+    }
 }
 
 fn unique(items: &[Node], file: &str, what: &str) -> Result<()> {
