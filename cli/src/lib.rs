@@ -532,6 +532,14 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
     if status != 0 {
         return status;
     }
+    // The files did not load: the report (json/sarif/github) holds the error; exit as for it.
+    if let Some(error) = &result.load_error {
+        let _ = writeln!(io.stderr, "error: {}", error.display());
+        return match error.kind {
+            api::ApiErrorKind::InvalidInput => 1,
+            _ => 2,
+        };
+    }
     u8::from(result.failed)
 }
 

@@ -3,9 +3,11 @@
 //! result per diagnostic with a physical location, related locations, fixes where a
 //! replacement is known, and a `partialFingerprints` entry that survives line moves.
 
-use super::{Location, locate, source_line};
+use super::{Location, SourceLines, locate};
 use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::lint::registry::RULES;
+use crate::lint::render::json::TargetEntry;
+use crate::lint::target::TargetChoice;
 use crate::source::SourceSet;
 use crate::tree::Origin;
 use serde_json::{Value, json};
@@ -51,9 +53,9 @@ fn region(loc: &Location, snippet: Option<&str>) -> Value {
     r
 }
 
-fn physical(sources: &SourceSet, origin: &Origin) -> Option<Value> {
-    let loc = locate(sources, origin)?;
-    let line = source_line(sources, origin.file, origin.line);
+fn physical(lines: &SourceLines<'_>, origin: &Origin) -> Option<Value> {
+    let loc = locate(lines.sources(), origin)?;
+    let line = lines.line(origin.file, origin.line);
     Some(json!({
         "physicalLocation": {
             "artifactLocation": { "uri": uri(&loc.file) },
@@ -74,14 +76,16 @@ fn fnv1a(text: &str) -> u64 {
 
 /// A fingerprint from the rule, file, service, the trimmed source line and the message, so
 /// it stays the same when lines move.
-fn fingerprint(d: &Diagnostic, sources: &SourceSet) -> String {
+fn fingerprint(d: &Diagnostic, lines: &SourceLines<'_>) -> String {
     let (file, line) = match d.origin {
         Some(o) => (
-            sources
+            lines
+                .sources()
                 .get(o.file)
                 .map(|f| f.display_name.clone())
                 .unwrap_or_default(),
-            source_line(sources, o.file, o.line)
+            lines
+                .line(o.file, o.line)
                 .unwrap_or_default()
                 .trim()
                 .to_owned(),
@@ -99,6 +103,16 @@ fn fingerprint(d: &Diagnostic, sources: &SourceSet) -> String {
 
 /// The SARIF log as a JSON value.
 pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
+    to_value_with_target(diagnostics, sources, None)
+}
+
+/// The SARIF log, with the lint target and why in the run's `properties`.
+pub fn to_value_with_target(
+    diagnostics: &[Diagnostic],
+    sources: &SourceSet,
+    target: Option<&TargetChoice>,
+) -> Value {
+    let lines = SourceLines::new(sources);
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -125,8 +139,8 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": { "text": message },
-                "locations": d.origin.and_then(|o| physical(sources, &o)).into_iter().collect::<Vec<_>>(),
-                "partialFingerprints": { "stackplan/v1": fingerprint(d, sources) },
+                "locations": d.origin.and_then(|o| physical(&lines, &o)).into_iter().collect::<Vec<_>>(),
+                "partialFingerprints": { "stackplan/v1": fingerprint(d, &lines) },
             });
             let Some(obj) = result.as_object_mut() else {
                 return result;
@@ -139,7 +153,7 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    let mut loc = physical(sources, &r.origin?)?;
+                    let mut loc = physical(&lines, &r.origin?)?;
                     let m = loc.as_object_mut()?;
                     m.insert("id".into(), json!(i + 1));
                     m.insert("message".into(), json!({ "text": r.message }));
@@ -188,14 +202,27 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
+            "properties": target.map_or_else(
+                || json!({}),
+                |t| json!({ "target": TargetEntry::new(t, sources) }),
+            ),
         }]
     })
 }
 
 /// The SARIF log, pretty-printed, ending with a newline.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(diagnostics, sources))
-        .unwrap_or_else(|_| "null".to_owned());
+    render_with_target(diagnostics, sources, None)
+}
+
+/// [`render`], with the lint target and why in the run's `properties`.
+pub fn render_with_target(
+    diagnostics: &[Diagnostic],
+    sources: &SourceSet,
+    target: Option<&TargetChoice>,
+) -> String {
+    let value = to_value_with_target(diagnostics, sources, target);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".to_owned());
     text.push('\n');
     text
 }
