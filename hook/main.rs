@@ -69,9 +69,11 @@ fn main() -> ExitCode {
             let mut io = stackplan::Io {
                 env: std::env::vars().collect(),
                 cwd: cwd.to_string_lossy().into_owned(),
+                stdin: &mut std::io::empty(),
                 stdout: &mut stdout,
                 stderr: &mut stderr,
                 stdout_is_terminal: false,
+                stderr_is_terminal: false,
             };
             stackplan::run(argv, &mut io)
         };

@@ -9,8 +9,11 @@
 //! the sub-command, as with `docker compose`.
 
 mod completions;
+mod exit;
 pub mod fs;
+mod output;
 mod playground;
+mod stdin;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indexmap::IndexMap;
@@ -23,7 +26,8 @@ use std::io::Write;
     name = "stackplan",
     version,
     about = "Merge, lint and plan Docker Compose stacks for Docker Swarm",
-    long_about = "Merge Compose files exactly like `docker compose config`, lint them for Swarm, and preview rollouts.\n\nExit status: 0 success, 1 invalid input, 2 usage or I/O error."
+    long_about = "Merge Compose files exactly like `docker compose config`, lint them for Swarm, and preview rollouts.\n\nExit status: 0 success, 1 invalid input (or a failing lint finding), 2 usage or I/O error, 141 stdout closed early. plan --detailed-exitcode: 0 no change, 1 any error, 2 changes.",
+    bin_name = "stackplan"
 )]
 struct Cli {
     #[command(flatten)]
@@ -55,6 +59,17 @@ struct ProjectArgs {
     max_file_size: u64,
 }
 
+impl ProjectArgs {
+    /// Whether any Compose option was given (they mean nothing to `explain`).
+    fn names_a_project(&self) -> bool {
+        !self.files.is_empty()
+            || self.project_name.is_some()
+            || !self.profiles.is_empty()
+            || !self.env_files.is_empty()
+            || self.project_directory.is_some()
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Parse, resolve and render the Compose files in canonical format (like `docker compose config`)
@@ -77,8 +92,8 @@ struct LintArgs {
     /// Output format (default: github when GITHUB_ACTIONS=true, else human)
     #[arg(long, value_enum)]
     format: Option<LintFormat>,
-    /// Exit 1 on warnings too
-    #[arg(long, value_name = "warnings")]
+    /// Also fail (exit 1) on warnings: `--deny warnings`
+    #[arg(long, value_name = "warnings", hide_possible_values = true)]
     deny: Option<DenyLevel>,
     /// Lint configuration file (default: .stackplan.toml from the first file's folder up to the repository root)
     #[arg(long, value_name = "FILE")]
@@ -89,8 +104,8 @@ struct LintArgs {
     /// Docker Engine version on the nodes (27 and 27.0 alike)
     #[arg(long, value_name = "MAJOR.MINOR", value_parser = engine_version)]
     engine_version: Option<EngineVersion>,
-    /// Nodes in the Swarm
-    #[arg(long, value_name = "N")]
+    /// Nodes in the Swarm (at least 1)
+    #[arg(long, value_name = "N", value_parser = node_count)]
     nodes: Option<u32>,
     /// Write the report to a file
     #[arg(short, long, value_name = "FILE")]
@@ -146,20 +161,40 @@ struct PlanArgs {
     /// Docker Engine version on the nodes (27 and 27.0 alike; 27+ probes every 5s during start_period)
     #[arg(long, value_name = "MAJOR.MINOR", default_value = "27", value_parser = engine_version)]
     engine_version: EngineVersion,
-    /// Nodes in the Swarm (global services run one task per node)
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Nodes in the Swarm (at least 1; global services run one task per node)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = node_count)]
     nodes: u32,
     /// Time from placing a new task to its container starting (pull, create, start)
-    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1s",
+        allow_hyphen_values = true
+    )]
     start_latency: String,
     /// Time for an already prepared task to start (stop-first, delayed restarts)
-    #[arg(long, value_name = "DURATION", default_value = "200ms")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "200ms",
+        allow_hyphen_values = true
+    )]
     ready_latency: String,
     /// Time an application takes to exit after SIGTERM
-    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "100ms",
+        allow_hyphen_values = true
+    )]
     sigterm_exit: String,
     /// Duration of one healthcheck probe
-    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "100ms",
+        allow_hyphen_values = true
+    )]
     probe_duration: String,
 }
 
@@ -172,6 +207,7 @@ enum PlanFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("listing").multiple(false)))]
 struct ConfigArgs {
     /// Format the output
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
@@ -186,14 +222,32 @@ struct ConfigArgs {
     #[arg(long)]
     no_path_resolution: bool,
     /// Only validate the configuration, don't print anything
-    #[arg(short, long)]
+    #[arg(short, long, group = "listing")]
     quiet: bool,
     /// Print the service names, one per line
-    #[arg(long)]
+    #[arg(long, group = "listing")]
     services: bool,
     /// Print the image names, one per line
-    #[arg(long)]
+    #[arg(long, group = "listing")]
     images: bool,
+    /// Print the profile names, one per line
+    #[arg(long = "profiles", id = "list_profiles", group = "listing")]
+    list_profiles: bool,
+    /// Print the volume names, one per line
+    #[arg(long, group = "listing")]
+    volumes: bool,
+    /// Print model variables and default values
+    #[arg(long, group = "listing")]
+    variables: bool,
+    /// Print the service config hash, one per line ("*" for every service, or a,b)
+    #[arg(long, value_name = "SERVICES", group = "listing")]
+    hash: Option<String>,
+    /// Accepted like docker compose's (config changes nothing anyway)
+    #[arg(long)]
+    dry_run: bool,
+    /// Don't check model consistency (undefined networks, depends_on, ...): may print an invalid project
+    #[arg(long)]
+    no_consistency: bool,
     /// Annotate each value of the YAML output with the file:line that set it
     #[arg(long)]
     origins: bool,
@@ -212,8 +266,9 @@ enum Format {
 }
 
 /// The argument vector with the Docker CLI plugin protocol handled: as `docker-stackplan`,
-/// the docker CLI passes the plugin name as the first argument.
-fn plugin_args(mut argv: Vec<String>) -> Vec<String> {
+/// the docker CLI passes the plugin name as the first argument. Also says whether it was
+/// invoked as a plugin (the usage line then says `docker stackplan`).
+fn plugin_args(mut argv: Vec<String>) -> (Vec<String>, bool) {
     let invoked_as_plugin = argv
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
@@ -221,17 +276,37 @@ fn plugin_args(mut argv: Vec<String>) -> Vec<String> {
     if invoked_as_plugin && argv.get(1).is_some_and(|a| a == "stackplan") {
         argv.remove(1);
     }
-    argv
+    (argv, invoked_as_plugin)
 }
 
 /// Where a run reads its context from and writes to.
 pub struct Io<'a> {
     pub env: IndexMap<String, String>,
     pub cwd: String,
+    /// What `-f -` reads (read at most once, whole, into memory).
+    pub stdin: &'a mut dyn std::io::Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
     /// Whether stdout is a terminal (colours are used only then, and never with `NO_COLOR`).
     pub stdout_is_terminal: bool,
+    /// Whether stderr is a terminal (colours in usage errors, same rules).
+    pub stderr_is_terminal: bool,
+}
+
+impl Io<'_> {
+    /// Whether to colour output going to a stream that is (or is not) a terminal: never with
+    /// a non-empty `NO_COLOR` or `STACKPLAN_COLOR=never`, always with `STACKPLAN_COLOR=always`,
+    /// else only on a terminal.
+    pub fn color(&self, terminal: bool) -> bool {
+        if self.env.get("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return false;
+        }
+        match self.env.get("STACKPLAN_COLOR").map(String::as_str) {
+            Some("always") => true,
+            Some("never") => false,
+            _ => terminal,
+        }
+    }
 }
 
 /// A run's exit status and everything it printed.
@@ -242,17 +317,30 @@ pub struct Captured {
 }
 
 /// Runs the command line with its output captured (for tests and embedders): exactly `env` as
-/// the environment, `cwd` as the working directory, stdout not a terminal.
+/// the environment, `cwd` as the working directory, stdin empty, stdout not a terminal.
 pub fn run_captured(argv: Vec<String>, env: IndexMap<String, String>, cwd: &str) -> Captured {
+    run_captured_with_stdin(argv, env, cwd, b"")
+}
+
+/// [`run_captured`] with `stdin` as standard input.
+pub fn run_captured_with_stdin(
+    argv: Vec<String>,
+    env: IndexMap<String, String>,
+    cwd: &str,
+    stdin: &[u8],
+) -> Captured {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
+    let mut input = stdin;
     let status = {
         let mut io = Io {
             env,
             cwd: cwd.to_owned(),
+            stdin: &mut input,
             stdout: &mut stdout,
             stderr: &mut stderr,
             stdout_is_terminal: false,
+            stderr_is_terminal: false,
         };
         run(argv, &mut io)
     };
@@ -263,48 +351,78 @@ pub fn run_captured(argv: Vec<String>, env: IndexMap<String, String>, cwd: &str)
     }
 }
 
-/// Runs the command line; returns the exit status (0 ok, 1 invalid input, 2 usage or I/O).
+/// Runs the command line; returns the exit status (see [`exit`] and the README's table).
 pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
-    let argv = plugin_args(argv);
+    let detailed = exit::detailed_requested(&argv);
+    let (argv, as_plugin) = plugin_args(argv);
     if argv
         .get(1)
         .is_some_and(|a| a == "docker-cli-plugin-metadata")
     {
-        let _ = writeln!(
-            io.stdout,
-            "{}",
-            serde_json::json!({
-                "SchemaVersion": "0.1.0",
-                "Vendor": "stackplan",
-                "Version": env!("CARGO_PKG_VERSION"),
-                "ShortDescription": "Merge, lint and plan Compose stacks for Swarm",
-                "URL": "https://github.com/stackplan/stackplan"
-            })
-        );
-        return 0;
+        let metadata = serde_json::json!({
+            "SchemaVersion": "0.1.0",
+            "Vendor": "stackplan",
+            "Version": env!("CARGO_PKG_VERSION"),
+            "ShortDescription": "Merge, lint and plan Compose stacks for Swarm",
+            "URL": "https://github.com/stackplan/stackplan"
+        });
+        return output::to_stdout(io, format!("{metadata}\n").as_bytes());
     }
     if let Some(status) = completions::intercept(&argv, io, <Cli as clap::CommandFactory>::command)
     {
         return status;
     }
-    let cli = match Cli::try_parse_from(argv) {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    if as_plugin {
+        command = command.bin_name("docker stackplan");
+    }
+    let cli = match command
+        .try_get_matches_from_mut(argv)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
-        Err(e) => {
-            let rendered = e.render().ansi().to_string();
-            if e.use_stderr() {
-                let _ = write!(io.stderr, "{rendered}");
-                return 2;
-            }
-            let _ = write!(io.stdout, "{rendered}");
-            return 0;
-        }
+        Err(e) => return usage_error(&e, detailed, io),
     };
+    if let Command::Explain(_) = cli.command
+        && cli.project.names_a_project()
+    {
+        let e = command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "explain documents a lint rule and reads no Compose files: drop -f, -p, --profile, --env-file and --project-directory",
+        );
+        return usage_error(&e, detailed, io);
+    }
     match cli.command {
         Command::Config(args) => run_config(&cli.project, &args, io),
         Command::Plan(args) => run_plan(&cli.project, &args, io),
         Command::Lint(args) => run_lint(&cli.project, &args, io),
-        Command::Explain(args) => run_explain(&cli.project, &args, io),
+        Command::Explain(args) => run_explain(&args, io),
         Command::Playground(args) => playground::run(&args, io),
+    }
+}
+
+/// A clap error (or `--help`/`--version`), coloured only for a terminal.
+fn usage_error(e: &clap::Error, detailed: bool, io: &mut Io<'_>) -> u8 {
+    let to_stderr = e.use_stderr();
+    let styled = e.render();
+    let terminal = if to_stderr {
+        io.stderr_is_terminal
+    } else {
+        io.stdout_is_terminal
+    };
+    let text = if io.color(terminal) {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    if !to_stderr {
+        return output::to_stdout(io, text.as_bytes());
+    }
+    let _ = write!(io.stderr, "{text}");
+    if detailed {
+        exit::detailed_error(exit::USAGE_OR_IO)
+    } else {
+        exit::USAGE_OR_IO
     }
 }
 
@@ -331,27 +449,45 @@ fn call(
     operation: api::Operation,
     io: &mut Io<'_>,
 ) -> Result<api::Output, u8> {
+    call_reading(project, operation, io).map(|(output, _)| output)
+}
+
+/// [`call`], also answering which files it read from disk (absolute paths), so that `-o`
+/// can refuse to replace one. `-f -` (and `--from-file -`) is read from stdin first.
+fn call_reading(
+    project: &ProjectArgs,
+    mut operation: api::Operation,
+    io: &mut Io<'_>,
+) -> Result<(api::Output, Vec<String>), u8> {
+    stdin::attach(&mut operation, project.max_file_size, io)?;
     let disk = fs::DiskFiles::new(project.max_file_size);
+    let files = fs::Recording::new(&disk);
     let response = api::handle_with_files(
         api::Request {
             api_version: api::API_VERSION,
             operation,
         },
-        &disk,
+        &files,
     );
     match (response.result, response.error) {
-        (Some(output), None) => Ok(output),
+        (Some(output), None) => Ok((output, files.read_paths())),
         (_, error) => {
             let error = error.unwrap_or_else(|| {
                 api::ApiError::new(api::ApiErrorKind::Internal, "the core gave no answer")
             });
             let _ = writeln!(io.stderr, "error: {}", error.display());
             Err(match error.kind {
-                api::ApiErrorKind::InvalidInput => 1,
-                _ => 2,
+                api::ApiErrorKind::InvalidInput => exit::INVALID,
+                _ => exit::USAGE_OR_IO,
             })
         }
     }
+}
+
+/// `path` relative to the working directory when inside it (as messages name files).
+fn relative_to_cwd(cwd: &str, path: &str) -> String {
+    let prefix = format!("{}/", cwd.trim_end_matches('/'));
+    path.strip_prefix(&prefix).unwrap_or(path).to_owned()
 }
 
 fn print_warnings(warnings: &[api::LoadWarning], io: &mut Io<'_>) {
@@ -361,12 +497,21 @@ fn print_warnings(warnings: &[api::LoadWarning], io: &mut Io<'_>) {
 }
 
 fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
+    // At most one of these is set (clap's `listing` group): none is silently dropped.
     let output = if args.quiet {
         api::ConfigOutput::None
     } else if args.services {
         api::ConfigOutput::ServiceNames
     } else if args.images {
         api::ConfigOutput::Images
+    } else if args.list_profiles {
+        api::ConfigOutput::Profiles
+    } else if args.volumes {
+        api::ConfigOutput::Volumes
+    } else if args.variables {
+        api::ConfigOutput::Variables
+    } else if args.hash.is_some() {
+        api::ConfigOutput::Hashes
     } else {
         match args.format {
             Format::Yaml => api::ConfigOutput::Yaml,
@@ -381,16 +526,21 @@ fn run_config(project: &ProjectArgs, args: &ConfigArgs, io: &mut Io<'_>) -> u8 {
         no_interpolate: args.no_interpolate,
         no_normalize: args.no_normalize,
         no_path_resolution: args.no_path_resolution,
+        no_consistency: args.no_consistency,
+        hash_services: match args.hash.as_deref() {
+            None | Some("*") => Vec::new(),
+            Some(list) => list.split(',').map(str::to_owned).collect(),
+        },
     };
-    let result = match call(project, api::Operation::Config(request), io) {
-        Ok(api::Output::Config(result)) => result,
+    let (result, read) = match call_reading(project, api::Operation::Config(request), io) {
+        Ok((api::Output::Config(result), read)) => (result, read),
         Ok(_) => return unexpected(io),
         Err(status) => return status,
     };
     print_warnings(&result.warnings, io);
     match &result.output {
-        Some(text) => write_output(args.output.as_deref(), text, io),
-        None => 0,
+        Some(text) => output::emit(io, args.output.as_deref(), text, &read),
+        None => exit::OK,
     }
 }
 
@@ -400,31 +550,27 @@ fn unexpected(io: &mut Io<'_>) -> u8 {
         io.stderr,
         "error: internal: the core answered another operation"
     );
-    2
+    exit::USAGE_OR_IO
 }
 
+/// Prints `text` to stdout or writes it to the `-o` file atomically (for sub-commands that
+/// read no files; the others pass what they read to [`output::emit`]).
+#[allow(dead_code)] // for the sub-commands other branches add
 fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
-    let result = match path {
-        Some(path) => {
-            let target = stackplan_core::fspath::absolutize(&io.cwd, path);
-            std::fs::write(&target, text).map_err(|e| format!("cannot write {path}: {e}"))
-        }
-        None => io
-            .stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| io.stdout.flush())
-            .map_err(|e| format!("cannot write to stdout: {e}")),
-    };
-    match result {
-        Ok(()) => 0,
-        Err(message) => {
-            let _ = writeln!(io.stderr, "error: {message}");
-            2
-        }
-    }
+    output::emit(io, path, text, &[])
 }
 
 fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
+    match plan(project, args, io) {
+        Ok(changes) if args.detailed_exitcode && changes => exit::CHANGES,
+        Ok(_) => exit::OK,
+        Err(status) if args.detailed_exitcode => exit::detailed_error(status),
+        Err(status) => status,
+    }
+}
+
+/// Runs `plan`: whether the deploy changes anything, or the exit status of its failure.
+fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool, u8> {
     let request = api::PlanRequest {
         project: project_input(project, io),
         from_files: args.from_files.clone(),
@@ -445,48 +591,49 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
             PlanFormat::Svg => api::PlanFormat::Svg,
         },
     };
-    let result = match call(project, api::Operation::Plan(request), io) {
-        Ok(api::Output::Plan(result)) => result,
-        Ok(_) => return unexpected(io),
-        Err(status) => return status,
+    let (result, read) = match call_reading(project, api::Operation::Plan(request), io)? {
+        (api::Output::Plan(result), read) => (result, read),
+        _ => return Err(unexpected(io)),
     };
-    print_warnings(&result.warnings, io);
-    let status = write_output(
-        args.output.as_deref(),
-        result.output.as_deref().unwrap_or_default(),
-        io,
-    );
-    if status != 0 {
-        return status;
+    let plan = &result.plan_file.plan;
+    if let Some(missing) = args
+        .services
+        .iter()
+        .find(|name| !plan.services.iter().any(|s| &s.name == *name))
+    {
+        let _ = writeln!(io.stderr, "error: no such service: {missing}");
+        return Err(exit::INVALID);
     }
-    if args.detailed_exitcode && result.plan_file.plan.changes {
-        2
-    } else {
-        0
+    print_warnings(&result.warnings, io);
+    let text = result.output.as_deref().unwrap_or_default();
+    match output::emit(io, args.output.as_deref(), text, &read) {
+        exit::OK => Ok(result.plan_file.plan.changes),
+        status => Err(status),
     }
 }
 
-fn run_explain(project: &ProjectArgs, args: &ExplainArgs, io: &mut Io<'_>) -> u8 {
+fn run_explain(args: &ExplainArgs, io: &mut Io<'_>) -> u8 {
     let request = api::ExplainRequest {
         rule: args.rule.clone(),
     };
-    match call(project, api::Operation::Explain(request), io) {
-        Ok(api::Output::Explain(doc)) => {
-            let _ = write!(io.stdout, "{}", doc.output);
-            0
+    let response = api::handle(api::Request {
+        api_version: api::API_VERSION,
+        operation: api::Operation::Explain(request),
+    });
+    match (response.result, response.error) {
+        (Some(api::Output::Explain(doc)), _) => output::to_stdout(io, doc.output.as_bytes()),
+        (_, Some(error)) => {
+            let _ = writeln!(io.stderr, "error: {}", error.display());
+            exit::USAGE_OR_IO
         }
-        Ok(_) => unexpected(io),
-        Err(status) => status,
+        _ => unexpected(io),
     }
 }
 
 fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
     if args.list_rules {
         return match call(project, api::Operation::Rules {}, io) {
-            Ok(api::Output::Rules(rules)) => {
-                let _ = write!(io.stdout, "{}", rules.output);
-                0
-            }
+            Ok(api::Output::Rules(rules)) => output::to_stdout(io, rules.output.as_bytes()),
             Ok(_) => unexpected(io),
             Err(status) => status,
         };
@@ -497,8 +644,7 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
     } else {
         LintFormat::Human
     });
-    let color = !io.env.contains_key("NO_COLOR")
-        && (io.stdout_is_terminal || io.env.get("STACKPLAN_COLOR").is_some_and(|v| v == "always"));
+    let color = args.output.is_none() && io.color(io.stdout_is_terminal);
     let request = api::LintRequest {
         project: project_input(project, io),
         target: args.target.map(|t| match t {
@@ -519,32 +665,50 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
         deny_warnings: args.deny.is_some(),
         ..api::LintRequest::default()
     };
-    let result = match call(project, api::Operation::Lint(request), io) {
-        Ok(api::Output::Lint(result)) => result,
+    let (result, read) = match call_reading(project, api::Operation::Lint(request), io) {
+        Ok((api::Output::Lint(result), read)) => (result, read),
         Ok(_) => return unexpected(io),
         Err(status) => return status,
     };
-    let status = write_output(
-        args.output.as_deref(),
-        result.output.as_deref().unwrap_or_default(),
-        io,
-    );
-    if status != 0 {
-        return status;
+    let text = result.output.as_deref().unwrap_or_default();
+    match output::emit(io, args.output.as_deref(), text, &read) {
+        // The files did not load: the report (json/sarif/github) holds the error; exit as
+        // for it.
+        exit::OK => match &result.load_error {
+            Some(error) => {
+                let _ = writeln!(io.stderr, "error: {}", error.display());
+                match error.kind {
+                    api::ApiErrorKind::InvalidInput => exit::INVALID,
+                    _ => exit::USAGE_OR_IO,
+                }
+            }
+            None => u8::from(result.failed),
+        },
+        status => status,
     }
-    // The files did not load: the report (json/sarif/github) holds the error; exit as for it.
-    if let Some(error) = &result.load_error {
-        let _ = writeln!(io.stderr, "error: {}", error.display());
-        return match error.kind {
-            api::ApiErrorKind::InvalidInput => 1,
-            _ => 2,
-        };
+}
+
+/// `--nodes`: a whole number, at least 1 (lint and plan alike).
+fn node_count(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(0) => Err("a Swarm has at least 1 node".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "expected a whole number of nodes (1 or more), not {text:?}"
+        )),
     }
-    u8::from(result.failed)
 }
 
 /// `--engine-version`: `MAJOR` or `MAJOR.MINOR` (27 and 27.0 are the same).
 fn engine_version(text: &str) -> Result<EngineVersion, String> {
     EngineVersion::parse(text)
         .ok_or_else(|| format!("expected MAJOR or MAJOR.MINOR such as 27 or 27.0, not {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_definition_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -17,14 +17,18 @@ fn main() -> ExitCode {
     };
     use std::io::IsTerminal;
     let stdout_is_terminal = std::io::stdout().is_terminal();
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     let mut io = stackplan::Io {
         env: std::env::vars().collect(),
         cwd,
+        stdin: &mut stdin,
         stdout: &mut stdout,
         stderr: &mut stderr,
         stdout_is_terminal,
+        stderr_is_terminal,
     };
     ExitCode::from(stackplan::run(std::env::args().collect(), &mut io))
 }

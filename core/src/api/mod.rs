@@ -18,6 +18,7 @@
 //! files a request does not carry from a [`FileSource`] (the CLI's disk), through the same
 //! code path.
 
+mod config_lists;
 pub mod lint_config;
 mod ops;
 pub mod project;
@@ -28,7 +29,7 @@ pub use ops::{
     PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TargetEntry, TargetName,
     TimingInput, Tool,
 };
-pub use project::{FileContent, LoadWarning, ProjectInput};
+pub use project::{FileContent, LoadWarning, ProjectInput, WarningCode};
 
 use crate::source::{FileSource, Location, SourceSet};
 use serde::{Deserialize, Serialize};

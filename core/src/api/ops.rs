@@ -1,7 +1,7 @@
 //! The operations behind [`super::handle`]: their request and result types and how each runs.
 
 use super::project::{self, LoadSwitches, LoadWarning, ProjectInput};
-use super::{ApiError, ApiErrorKind, lint_config};
+use super::{ApiError, ApiErrorKind, config_lists, lint_config};
 use crate::fspath;
 use crate::lint::{self, Severity};
 use crate::loader::Loaded;
@@ -62,6 +62,10 @@ pub struct ConfigRequest {
     pub no_interpolate: bool,
     pub no_normalize: bool,
     pub no_path_resolution: bool,
+    /// Skip the model consistency checks (`--no-consistency`).
+    pub no_consistency: bool,
+    /// For `hashes`: only these services (empty: every service).
+    pub hash_services: Vec<String>,
 }
 
 /// What `config` prints.
@@ -78,6 +82,14 @@ pub enum ConfigOutput {
     ServiceNames,
     /// Image names, one per line (`--images`).
     Images,
+    /// Every profile a service names, sorted, one per line (`--profiles`).
+    Profiles,
+    /// Volume names, one per line (`--volumes`).
+    Volumes,
+    /// The variables the files use, with defaults and required marks (`--variables`).
+    Variables,
+    /// `SERVICE HASH` per service: compose's service config hash (`--hash`).
+    Hashes,
     /// Only validate (`--quiet`).
     None,
 }
@@ -109,11 +121,43 @@ pub(super) fn config(
         no_interpolate: request.no_interpolate,
         no_normalize: request.no_normalize,
         no_path_resolution: request.no_path_resolution,
+        no_consistency: request.no_consistency,
+    };
+    // Profiles and variables are those of every service, enabled or not; variables are read
+    // before interpolation.
+    let lists_all = matches!(
+        request.output,
+        ConfigOutput::Profiles | ConfigOutput::Variables
+    );
+    let all_profiles;
+    let (input, switches) = if lists_all {
+        all_profiles = ProjectInput {
+            profiles: vec!["*".to_owned()],
+            ..input.clone()
+        };
+        let raw = request.output == ConfigOutput::Variables;
+        let switches = LoadSwitches {
+            no_interpolate: switches.no_interpolate || raw,
+            no_normalize: switches.no_normalize || raw,
+            ..switches
+        };
+        (&all_profiles, switches)
+    } else {
+        (input, switches)
     };
     let (loaded, project_name, read) =
         load_logged(input, None, switches, &request.services, &files)?;
     let output = match request.output {
         ConfigOutput::None => None,
+        ConfigOutput::Profiles => Some(config_lists::profiles(&loaded.project)),
+        ConfigOutput::Volumes => Some(config_lists::volumes(&loaded.project)),
+        ConfigOutput::Variables => Some(config_lists::variables_table(&config_lists::variables(
+            &loaded.project,
+        ))),
+        ConfigOutput::Hashes => Some(
+            config_lists::hashes(&loaded.project, &request.hash_services)
+                .map_err(|m| ApiError::new(ApiErrorKind::InvalidInput, m))?,
+        ),
         ConfigOutput::ServiceNames => Some(service_names(&loaded)),
         ConfigOutput::Images => Some(images(&loaded, &project_name)),
         ConfigOutput::Yaml | ConfigOutput::Json => {
@@ -334,6 +378,7 @@ pub(super) fn lint(
         LintFormat::Sarif => Some(lint::render::sarif::render_with_target(
             &diagnostics,
             sources,
+            &sarif_root(&shared, sources),
             Some(&run.target),
         )),
         LintFormat::Github => Some(lint::render::github::render(&diagnostics, sources)),
@@ -373,12 +418,17 @@ fn load_failure(
     let input = &request.project;
     let read = shared.files();
     let place = error.location.clone().map(|loc| {
-        let text = read
+        let file = read
             .iter()
-            .find(|f| input.display_name(&f.path) == loc.file)
+            .find(|f| input.display_name(&f.path) == loc.file);
+        let path = file.map_or_else(
+            || fspath::absolutize(&input.cwd(), &loc.file),
+            |f| f.path.clone(),
+        );
+        let text = file
             .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
             .unwrap_or_default();
-        (loc.file.clone(), text, loc)
+        (loc.file.clone(), path, text, loc)
     });
     let message = match (&error.location, &error.file) {
         (None, Some(file)) if !error.message.contains(file.as_str()) => {
@@ -388,14 +438,16 @@ fn load_failure(
     };
     let (diagnostic, sources) = lint::rules::load_error::diagnostic(
         &message,
-        place
-            .as_ref()
-            .map(|(name, text, loc)| (name.as_str(), text.as_str(), loc.clone())),
+        place.as_ref().map(|(name, path, text, loc)| {
+            (name.as_str(), path.as_str(), text.as_str(), loc.clone())
+        }),
     );
     let diagnostics = vec![diagnostic];
     let output = match request.format {
         LintFormat::Json => lint::render::json::render(&diagnostics, &sources),
-        LintFormat::Sarif => lint::render::sarif::render(&diagnostics, &sources),
+        LintFormat::Sarif => {
+            lint::render::sarif::render_in(&diagnostics, &sources, &sarif_root(shared, &sources))
+        }
         _ => lint::render::github::render(&diagnostics, &sources),
     };
     Ok(LintResult {
@@ -408,6 +460,26 @@ fn load_failure(
         inputs: plan_file::inputs("desired", &read, &|p| input.display_name(p)),
         load_error: Some(error),
     })
+}
+
+/// SARIF's `%SRCROOT%`: the repository root (the nearest folder holding `.git` above the
+/// first Compose file), else that file's folder; never the caller's working directory.
+fn sarif_root(fs: &dyn FileSource, sources: &crate::source::SourceSet) -> String {
+    let Some(first) = sources.get(0) else {
+        return "/".to_owned();
+    };
+    let start = fspath::dir(&first.path);
+    let mut dir = start.clone();
+    loop {
+        if fs.exists(&fspath::join(&dir, ".git")) {
+            return dir;
+        }
+        let parent = fspath::dir(&dir);
+        if parent == dir {
+            return start;
+        }
+        dir = parent;
+    }
 }
 
 // ------------------------------------------------------------------------------------ plan

@@ -186,6 +186,7 @@ pub(crate) struct LoadSwitches {
     pub no_interpolate: bool,
     pub no_normalize: bool,
     pub no_path_resolution: bool,
+    pub no_consistency: bool,
 }
 
 /// Resolves the options and loads one file set (`compose_files`, or `files_override` such
@@ -214,10 +215,61 @@ pub(crate) fn load(
     let mut opts = options::resolve(&request, &sized).map_err(|e| ApiError::from_core(&e, None))?;
     opts.limits.max_file_bytes = usize::try_from(max).unwrap_or(usize::MAX);
     opts.selected_services = selected_services.to_vec();
+    opts.check_consistency = !switches.no_consistency;
     let project_name = opts.project_name.clone();
-    let loaded = loader::load(&opts, &sized)
-        .map_err(|failure| ApiError::from_core(&failure.error, Some(&failure.sources)))?;
+    let cwd = input.cwd();
+    let loaded = loader::load(&opts, &sized).map_err(|failure| {
+        relative_to(
+            &cwd,
+            ApiError::from_core(&failure.error, Some(&failure.sources)),
+        )
+    })?;
     Ok((loaded, project_name))
+}
+
+/// Paths in a load error's message and place written relative to the working directory
+/// (inside it, or up to two folders above it: `../x.yml`), as the user names files; the
+/// loader knows absolute paths only, e.g. along an `extends` chain.
+fn relative_to(cwd: &str, mut error: ApiError) -> ApiError {
+    let cwd = fspath::clean(cwd);
+    let mut bases: Vec<(String, String)> = Vec::new();
+    let mut dir = cwd.clone();
+    for up in ["", "../", "../../"] {
+        if dir == "/" || dir.is_empty() {
+            break;
+        }
+        bases.push((format!("{}/", dir.trim_end_matches('/')), up.to_owned()));
+        dir = fspath::dir(&dir);
+    }
+    let rewrite = |text: &str| -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        'scan: while i < text.len() {
+            let starts_path = i == 0
+                || !text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || "._-/~".contains(c));
+            if starts_path {
+                for (base, up) in &bases {
+                    if text[i..].starts_with(base.as_str()) {
+                        out.push_str(up);
+                        i += base.len();
+                        continue 'scan;
+                    }
+                }
+            }
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+        out
+    };
+    error.message = rewrite(&error.message);
+    if let Some(place) = &mut error.location {
+        place.file = rewrite(&place.file);
+    }
+    error
 }
 
 /// Refuses files over the size limit before they reach the loader (the CLI's disk source
@@ -247,10 +299,15 @@ impl FileSource for SizeLimit<'_> {
     }
 }
 
+pub use crate::loader::WarningCode;
+
 /// A warning the loader gave (Compose prints these on stderr; the run still succeeds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadWarning {
+    /// Stable: programs match on it (the message's wording may change).
+    pub code: WarningCode,
+    /// The text the CLI prints after `warning: `.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -261,6 +318,7 @@ pub(crate) fn warnings(loaded: &Loaded) -> Vec<LoadWarning> {
         .warnings
         .iter()
         .map(|w| LoadWarning {
+            code: w.code,
             message: w.message.clone(),
             location: w.origin.as_ref().and_then(|o| loaded.sources.location(o)),
         })

@@ -22,7 +22,12 @@ fn strings(node: &Node) -> Vec<String> {
     }
 }
 
-pub fn apply(ctx: &mut Ctx<'_>, scope: &ModelScope, doc: &mut Node, file: &str) -> Result<()> {
+pub(super) fn apply(
+    ctx: &mut Ctx<'_>,
+    scope: &ModelScope,
+    doc: &mut Node,
+    file: &str,
+) -> Result<()> {
     let Some(include) = doc.as_map_mut().and_then(|m| m.shift_remove("include")) else {
         return Ok(());
     };
@@ -137,7 +142,13 @@ pub fn apply(ctx: &mut Ctx<'_>, scope: &ModelScope, doc: &mut Node, file: &str) 
             defaults: scope.defaults,
             included: included.clone(),
         };
-        let imported = super::load_model(ctx, &sub)?;
+        let imported = super::load_model(ctx, &sub).map_err(|mut error| {
+            // Say which file included the one that failed (nested includes add a line each).
+            if let Some(place) = ctx.sources.locate_line(&entry.origin) {
+                error.message = format!("{} (included from {place})", error.message);
+            }
+            error
+        })?;
         import_resources(imported, doc)?;
     }
     Ok(())

@@ -2,6 +2,11 @@
 //! `tool.driver.rules` carries every rule with its documentation as help text, and one
 //! result per diagnostic with a physical location, related locations, fixes where a
 //! replacement is known, and a `partialFingerprints` entry that survives line moves.
+//!
+//! Paths do not depend on where the tool was called from: every artifact URI is relative to
+//! the base `%SRCROOT%` (`originalUriBaseIds`), the repository root (the folder holding
+//! `.git`, found by the caller) or else the folder of the first Compose file. A file outside
+//! that root is an absolute `file://` URI. Fingerprints use the same root-relative path.
 
 use super::{Location, SourceLines, locate};
 use crate::lint::diagnostic::{Diagnostic, Severity};
@@ -53,12 +58,46 @@ fn region(loc: &Location, snippet: Option<&str>) -> Value {
     r
 }
 
-fn physical(lines: &SourceLines<'_>, origin: &Origin) -> Option<Value> {
-    let loc = locate(lines.sources(), origin)?;
+/// The base every artifact URI is relative to: an absolute folder, without a trailing `/`.
+struct Root<'a> {
+    dir: &'a str,
+}
+
+impl Root<'_> {
+    /// The file's path relative to the root, or `None` when it lies outside.
+    fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let dir = self.dir.trim_end_matches('/');
+        path.strip_prefix(dir)?.strip_prefix('/')
+    }
+
+    /// The artifact location of the file `id`: relative to `%SRCROOT%`, or absolute.
+    fn artifact(&self, sources: &SourceSet, id: crate::tree::FileId) -> Value {
+        let Some(file) = sources.get(id) else {
+            return json!({ "uri": "" });
+        };
+        match self.relative(&file.path) {
+            Some(rel) => json!({ "uri": uri(rel), "uriBaseId": SRCROOT }),
+            None => json!({ "uri": uri(&file.path) }),
+        }
+    }
+
+    /// The stable name of the file `id` (for fingerprints).
+    fn name(&self, sources: &SourceSet, id: crate::tree::FileId) -> String {
+        sources.get(id).map_or_else(String::new, |f| {
+            self.relative(&f.path).unwrap_or(&f.path).to_owned()
+        })
+    }
+}
+
+const SRCROOT: &str = "%SRCROOT%";
+
+fn physical(lines: &SourceLines<'_>, root: &Root<'_>, origin: &Origin) -> Option<Value> {
+    let sources = lines.sources();
+    let loc = locate(sources, origin)?;
     let line = lines.line(origin.file, origin.line);
     Some(json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(&loc.file) },
+            "artifactLocation": root.artifact(sources, origin.file),
             "region": region(&loc, line),
         }
     }))
@@ -76,14 +115,10 @@ fn fnv1a(text: &str) -> u64 {
 
 /// A fingerprint from the rule, file, service, the trimmed source line and the message, so
 /// it stays the same when lines move.
-fn fingerprint(d: &Diagnostic, lines: &SourceLines<'_>) -> String {
+fn fingerprint(d: &Diagnostic, lines: &SourceLines<'_>, root: &Root<'_>) -> String {
     let (file, line) = match d.origin {
         Some(o) => (
-            lines
-                .sources()
-                .get(o.file)
-                .map(|f| f.display_name.clone())
-                .unwrap_or_default(),
+            root.name(lines.sources(), o.file),
             lines
                 .line(o.file, o.line)
                 .unwrap_or_default()
@@ -101,18 +136,34 @@ fn fingerprint(d: &Diagnostic, lines: &SourceLines<'_>) -> String {
     format!("{:016x}", fnv1a(&key))
 }
 
-/// The SARIF log as a JSON value.
-pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
-    to_value_with_target(diagnostics, sources, None)
+/// The folder of the first file loaded: the root when the caller knows no repository root.
+fn default_root(sources: &SourceSet) -> String {
+    sources
+        .get(0)
+        .map_or_else(|| "/".to_owned(), |f| crate::fspath::dir(&f.path))
 }
 
-/// The SARIF log, with the lint target and why in the run's `properties`.
+/// The SARIF log as a JSON value, paths relative to the first file's folder.
+pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
+    to_value_in(diagnostics, sources, &default_root(sources))
+}
+
+/// The SARIF log as a JSON value, paths relative to `root` (an absolute folder: the
+/// repository root or the project directory).
+pub fn to_value_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) -> Value {
+    to_value_with_target(diagnostics, sources, root, None)
+}
+
+/// [`to_value_in`], with the lint target and why in the run's `properties`.
 pub fn to_value_with_target(
     diagnostics: &[Diagnostic],
     sources: &SourceSet,
+    root: &str,
     target: Option<&TargetChoice>,
 ) -> Value {
     let lines = SourceLines::new(sources);
+    let root_dir = crate::fspath::clean(root);
+    let root = Root { dir: &root_dir };
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -139,8 +190,8 @@ pub fn to_value_with_target(
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": { "text": message },
-                "locations": d.origin.and_then(|o| physical(&lines, &o)).into_iter().collect::<Vec<_>>(),
-                "partialFingerprints": { "stackplan/v1": fingerprint(d, &lines) },
+                "locations": d.origin.and_then(|o| physical(&lines, &root, &o)).into_iter().collect::<Vec<_>>(),
+                "partialFingerprints": { "stackplan/v1": fingerprint(d, &lines, &root) },
             });
             let Some(obj) = result.as_object_mut() else {
                 return result;
@@ -153,7 +204,7 @@ pub fn to_value_with_target(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    let mut loc = physical(&lines, &r.origin?)?;
+                    let mut loc = physical(&lines, &root, &r.origin?)?;
                     let m = loc.as_object_mut()?;
                     m.insert("id".into(), json!(i + 1));
                     m.insert("message".into(), json!({ "text": r.message }));
@@ -172,7 +223,7 @@ pub fn to_value_with_target(
                     json!([{
                         "description": { "text": fix.description },
                         "artifactChanges": [{
-                            "artifactLocation": { "uri": uri(&loc.file) },
+                            "artifactLocation": root.artifact(sources, origin.file),
                             "replacements": [{
                                 "deletedRegion": region(&loc, None),
                                 "insertedContent": { "text": text },
@@ -200,28 +251,46 @@ pub fn to_value_with_target(
                     "rules": rules,
                 }
             },
+            "originalUriBaseIds": {
+                SRCROOT: {
+                    "uri": format!("{}/", uri(root_dir.trim_end_matches('/'))),
+                    "description": { "text": "The repository root (or, outside a repository, the folder of the first Compose file)" },
+                }
+            },
             "columnKind": "unicodeCodePoints",
             "results": results,
+            // The target without its reason: the reason names files by their display name,
+            // which depends on the working directory, and SARIF must not.
             "properties": target.map_or_else(
                 || json!({}),
-                |t| json!({ "target": TargetEntry::new(t, sources) }),
+                |t| {
+                    let entry = TargetEntry::new(t, sources);
+                    json!({ "target": { "name": entry.name, "basis": entry.basis, "guessed": entry.guessed } })
+                },
             ),
         }]
     })
 }
 
-/// The SARIF log, pretty-printed, ending with a newline.
+/// The SARIF log, pretty-printed, ending with a newline; paths relative to the first file's
+/// folder.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet) -> String {
-    render_with_target(diagnostics, sources, None)
+    render_in(diagnostics, sources, &default_root(sources))
 }
 
-/// [`render`], with the lint target and why in the run's `properties`.
+/// [`render`] with paths relative to `root` (see [`to_value_in`]).
+pub fn render_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) -> String {
+    render_with_target(diagnostics, sources, root, None)
+}
+
+/// [`render_in`], with the lint target and why in the run's `properties`.
 pub fn render_with_target(
     diagnostics: &[Diagnostic],
     sources: &SourceSet,
+    root: &str,
     target: Option<&TargetChoice>,
 ) -> String {
-    let value = to_value_with_target(diagnostics, sources, target);
+    let value = to_value_with_target(diagnostics, sources, root, target);
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".to_owned());
     text.push('\n');
     text

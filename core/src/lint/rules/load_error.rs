@@ -21,14 +21,15 @@ pub static RULE: Rule = Rule {
 fn check(_: &LintContext<'_>, _: &mut Vec<Diagnostic>) {}
 
 /// The load error as the one diagnostic of a report, with the [`SourceSet`] it points into:
-/// the failing file's name and text (for the snippet), when the error has a place.
+/// the failing file's display name, absolute path and text (for the snippet), when the error
+/// has a place.
 pub fn diagnostic(
     message: &str,
-    place: Option<(&str, &str, crate::source::Location)>,
+    place: Option<(&str, &str, &str, crate::source::Location)>,
 ) -> (Diagnostic, SourceSet) {
     let mut sources = SourceSet::default();
-    let origin = place.map(|(name, text, loc)| {
-        let file = sources.add(name.to_owned(), name.to_owned(), text.to_owned());
+    let origin = place.map(|(name, path, text, loc)| {
+        let file = sources.add(name.to_owned(), path.to_owned(), text.to_owned());
         Origin {
             file,
             line: loc.line,
