@@ -124,8 +124,15 @@ fn lint_output(format: &str) -> serde_json::Value {
 
 #[test]
 fn diagnostics_schema_is_current_and_describes_real_output() {
-    let schema: serde_json::Value =
-        serde_json::from_str(stackplan_core::lint::render::json::DIAGNOSTICS_SCHEMA).unwrap();
+    // The serialize contract: what `lint --format json` writes (every field present, `null`
+    // when unknown), not what a reader may leave out.
+    let schema = serde_json::to_value(
+        schemars::generate::SchemaSettings::draft2020_12()
+            .for_serialize()
+            .into_generator()
+            .into_root_schema_for::<stackplan_core::lint::render::json::LintReport>(),
+    )
+    .unwrap();
     check("diagnostics.schema.json", &schema);
     let report = lint_output("json");
     assert!(

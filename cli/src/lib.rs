@@ -672,7 +672,18 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
     };
     let text = result.output.as_deref().unwrap_or_default();
     match output::emit(io, args.output.as_deref(), text, &read) {
-        exit::OK => u8::from(result.failed),
+        // The files did not load: the report (json/sarif/github) holds the error; exit as
+        // for it.
+        exit::OK => match &result.load_error {
+            Some(error) => {
+                let _ = writeln!(io.stderr, "error: {}", error.display());
+                match error.kind {
+                    api::ApiErrorKind::InvalidInput => exit::INVALID,
+                    _ => exit::USAGE_OR_IO,
+                }
+            }
+            None => u8::from(result.failed),
+        },
         status => status,
     }
 }

@@ -54,15 +54,23 @@ fn findings_point_into_the_override_file_that_set_them() {
 
 #[test]
 fn warnings_pass_unless_denied_and_config_files_change_levels() {
-    // `latest` is only a warning (SP302).
-    let dir = project("deny", &[("c.yml", &BASE.replace("api:1.2", "api:latest"))]);
-    let (status, out, _) = run(&["-f", "c.yml", "lint"], &dir, &[]);
+    // `latest` is only a warning (SP302). The file name makes it a Swarm stack: `deploy`
+    // alone does not (plain Compose uses `deploy.resources` and `deploy.replicas`).
+    let dir = project(
+        "deny",
+        &[("stack.yml", &BASE.replace("api:1.2", "api:latest"))],
+    );
+    let (status, out, _) = run(&["-f", "stack.yml", "lint"], &dir, &[]);
     assert_eq!(status, 0, "{out}");
-    let (status, out, _) = run(&["-f", "c.yml", "lint", "--deny", "warnings"], &dir, &[]);
+    let (status, out, _) = run(
+        &["-f", "stack.yml", "lint", "--deny", "warnings"],
+        &dir,
+        &[],
+    );
     assert_eq!(status, 1, "{out}");
     // Turn off what fires and the same run is clean.
     let fired: Vec<String> = {
-        let (_, json, _) = run(&["-f", "c.yml", "lint", "--format", "json"], &dir, &[]);
+        let (_, json, _) = run(&["-f", "stack.yml", "lint", "--format", "json"], &dir, &[]);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         v["diagnostics"]
             .as_array()
@@ -78,7 +86,11 @@ fn warnings_pass_unless_denied_and_config_files_change_levels() {
         format!("[lint.severity]\n{severity}"),
     )
     .unwrap();
-    let (status, out, err) = run(&["-f", "c.yml", "lint", "--deny", "warnings"], &dir, &[]);
+    let (status, out, err) = run(
+        &["-f", "stack.yml", "lint", "--deny", "warnings"],
+        &dir,
+        &[],
+    );
     assert_eq!(status, 0, "{out}{err}");
     // An unknown rule in the config file is an error that names the file.
     std::fs::write(
@@ -86,7 +98,7 @@ fn warnings_pass_unless_denied_and_config_files_change_levels() {
         "[lint]\ndisable = [\"no-such-rule\"]\n",
     )
     .unwrap();
-    let (status, out, _) = run(&["-f", "c.yml", "lint"], &dir, &[]);
+    let (status, out, _) = run(&["-f", "stack.yml", "lint"], &dir, &[]);
     assert_eq!(status, 1);
     assert!(
         out.contains("SP000") && out.contains(".stackplan.toml"),
@@ -94,7 +106,7 @@ fn warnings_pass_unless_denied_and_config_files_change_levels() {
     );
     // A malformed config file is a usage error with its line.
     std::fs::write(dir.join(".stackplan.toml"), "[lint]\ntarget = \"mars\"\n").unwrap();
-    let (status, _, err) = run(&["-f", "c.yml", "lint"], &dir, &[]);
+    let (status, _, err) = run(&["-f", "stack.yml", "lint"], &dir, &[]);
     assert_eq!(status, 2);
     assert!(err.contains("lint.target"), "{err}");
 }

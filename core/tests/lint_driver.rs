@@ -94,7 +94,8 @@ fn lint_target_detection_and_compose_target() {
 #[test]
 fn lint_severity_overrides_and_disabled_rules() {
     let base = "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 2\n";
-    let mut opts = LintOptions::default();
+    // `deploy.replicas` alone is plain Compose: ask for Swarm.
+    let mut opts = swarm();
     opts.severity
         .insert("image-not-pinned".into(), Level::Severity(Severity::Error));
     opts.severity.insert("SP303".into(), Level::Off);
@@ -104,7 +105,7 @@ fn lint_severity_overrides_and_disabled_rules() {
 
     let opts = LintOptions {
         disabled: vec!["sp302".into(), "no-resource-limits".into()],
-        ..LintOptions::default()
+        ..swarm()
     };
     let (_, d) = lint_with(&[("compose.yml", base)], &opts);
     assert!(d.is_empty(), "{d:#?}");

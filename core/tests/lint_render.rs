@@ -99,145 +99,49 @@ fn lint_human_without_location() {
 
 // ------------------------------------------------------------------ JSON Schema checking
 
-/// A small JSON Schema validator for the keywords the two schemas use: `$ref`, `type`,
-/// `const`, `enum`, `required`, `properties`, `additionalProperties`, `items`, `minItems`,
-/// `uniqueItems`, `minimum`, `maximum`, `oneOf`, `anyOf`. `format` and `pattern` are not
-/// checked (the SARIF patterns constrain fields stackplan does not write; the rule id and
-/// name patterns of ours are checked separately).
-fn validate(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
-    let Some(s) = schema.as_object() else { return };
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        let target = r
-            .trim_start_matches('#')
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .fold(root, |n, p| &n[p]);
-        assert!(!target.is_null(), "unresolved $ref {r}");
-        validate(root, target, value, path, errors);
-        return;
-    }
-    if let Some(t) = s.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(t) => vec![t.as_str()],
-            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let ok = types.iter().any(|t| match *t {
-            "object" => value.is_object(),
-            "array" => value.is_array(),
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "number" => value.is_number(),
-            "boolean" => value.is_boolean(),
-            "null" => value.is_null(),
-            _ => false,
-        });
-        if !ok {
-            errors.push(format!("{path}: expected {types:?}, got {value}"));
-            return;
-        }
-    }
-    if let Some(c) = s.get("const")
-        && c != value
-    {
-        errors.push(format!("{path}: expected const {c}"));
-    }
-    if let Some(e) = s.get("enum").and_then(Value::as_array)
-        && !e.contains(value)
-    {
-        errors.push(format!("{path}: {value} not in {e:?}"));
-    }
-    if let Some(n) = value.as_f64() {
-        if let Some(min) = s.get("minimum").and_then(Value::as_f64)
-            && n < min
-        {
-            errors.push(format!("{path}: {n} < {min}"));
-        }
-        if let Some(max) = s.get("maximum").and_then(Value::as_f64)
-            && n > max
-        {
-            errors.push(format!("{path}: {n} > {max}"));
-        }
-    }
-    if let Some(obj) = value.as_object() {
-        for r in s
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let r = r.as_str().unwrap();
-            if !obj.contains_key(r) {
-                errors.push(format!("{path}: missing required {r}"));
-            }
-        }
-        let props = s.get("properties").and_then(Value::as_object);
-        for (k, v) in obj {
-            let p = format!("{path}.{k}");
-            match props.and_then(|p| p.get(k)) {
-                Some(sub) => validate(root, sub, v, &p, errors),
-                None => match s.get("additionalProperties") {
-                    Some(Value::Bool(false)) => errors.push(format!("{p}: not allowed")),
-                    Some(sub @ Value::Object(_)) => validate(root, sub, v, &p, errors),
-                    _ => {}
-                },
-            }
-        }
-    }
-    if let Some(items) = value.as_array() {
-        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
-            && (items.len() as u64) < min
-        {
-            errors.push(format!("{path}: fewer than {min} items"));
-        }
-        if s.get("uniqueItems") == Some(&Value::Bool(true)) {
-            for (i, a) in items.iter().enumerate() {
-                if items[..i].contains(a) {
-                    errors.push(format!("{path}[{i}]: duplicate item"));
-                }
-            }
-        }
-        if let Some(sub) = s.get("items") {
-            for (i, item) in items.iter().enumerate() {
-                validate(root, sub, item, &format!("{path}[{i}]"), errors);
-            }
-        }
-    }
-    if let Some(alts) = s.get("oneOf").and_then(Value::as_array) {
-        let matching = alts
-            .iter()
-            .filter(|alt| {
-                let mut e = Vec::new();
-                validate(root, alt, value, path, &mut e);
-                e.is_empty()
-            })
-            .count();
-        if matching != 1 {
-            errors.push(format!("{path}: matches {matching} of oneOf"));
-        }
-    }
-    if let Some(alts) = s.get("anyOf").and_then(Value::as_array) {
-        let any = alts.iter().any(|alt| {
-            let mut e = Vec::new();
-            validate(root, alt, value, path, &mut e);
-            e.is_empty()
-        });
-        if !any {
-            errors.push(format!("{path}: matches none of anyOf"));
-        }
-    }
+/// Validates with the jsonschema crate (every keyword, formats and patterns included).
+fn errors(schema: &Value, value: &Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema).expect("a valid schema");
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
 }
 
 fn assert_valid(schema: &Value, value: &Value) {
-    let mut errors = Vec::new();
-    validate(schema, schema, value, "$", &mut errors);
+    let errors = errors(schema, value);
     assert!(errors.is_empty(), "{errors:#?}\n{value:#}");
 }
 
 fn assert_invalid(schema: &Value, value: &Value) {
-    let mut errors = Vec::new();
-    validate(schema, schema, value, "$", &mut errors);
-    assert!(!errors.is_empty(), "should be rejected: {value:#}");
+    assert!(
+        !errors(schema, value).is_empty(),
+        "should be rejected: {value:#}"
+    );
+}
+
+/// The published diagnostics schema (generated from `LintReport` and drift-tested by
+/// `tests/schemas.rs`).
+fn diagnostics_schema() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schemas/diagnostics.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+fn sarif_schema() -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/lint/sarif-schema-2.1.0.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap()
 }
 
 /// Diagnostics of every shape: with and without location, fix, related, service.
@@ -276,7 +180,7 @@ services:
 
 #[test]
 fn lint_json_matches_its_schema() {
-    let schema: Value = serde_json::from_str(json::DIAGNOSTICS_SCHEMA).unwrap();
+    let schema = diagnostics_schema();
     let (l, d) = varied();
     let text = json::render(&d, &l.sources);
     let value: Value = serde_json::from_str(&text).unwrap();
@@ -287,6 +191,9 @@ fn lint_json_matches_its_schema() {
     assert_invalid(&schema, &bad);
     let mut bad = value.clone();
     bad["diagnostics"][0].as_object_mut().unwrap().remove("fix");
+    assert_invalid(&schema, &bad);
+    let mut bad = value.clone();
+    bad["diagnostics"][0]["rule"] = Value::String("X1".into());
     assert_invalid(&schema, &bad);
     // Stable shape and content.
     let first = &value["diagnostics"][0];
@@ -321,18 +228,9 @@ fn lint_json_matches_its_schema() {
     assert_eq!(monitor["fix"]["replacement"], "5s");
 }
 
-// schemas/diagnostics.schema.json is checked against DIAGNOSTICS_SCHEMA in tests/schemas.rs.
-
 #[test]
 fn lint_sarif_matches_the_sarif_2_1_0_schema() {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/lint/sarif-schema-2.1.0.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let schema = sarif_schema();
     let (l, d) = varied();
     let value: Value = serde_json::from_str(&sarif::render(&d, &l.sources)).unwrap();
     assert_valid(&schema, &value);

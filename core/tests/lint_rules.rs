@@ -761,9 +761,23 @@ fn lint_sp117_start_period_without_start_interval() {
         I,
         &[("prod.yml", find(prod, "start_period", "5s"))],
     );
-    // Engine 26: start_interval defaults to the interval; nothing changes.
-    let old = LintOptions {
+    // Engine 26.1 has the 5s default too (moby/moby#48255 backported #47799).
+    let backported = LintOptions {
         engine_version: (26, 1),
+        ..swarm()
+    };
+    let (_, d) = lint_with(
+        &[
+            ("compose.yml", BASE),
+            ("health.yml", HEALTH),
+            ("prod.yml", prod),
+        ],
+        &backported,
+    );
+    assert_eq!(ids(&d).iter().filter(|r| **r == "SP117").count(), 1);
+    // Engine 26.0: start_interval defaults to the interval; nothing changes.
+    let old = LintOptions {
+        engine_version: (26, 0),
         ..swarm()
     };
     let (_, d) = lint_with(
@@ -1035,6 +1049,39 @@ fn lint_sp301_obsolete_version() {
     );
     let (_, d) = lint_swarm(&[("compose.yml", BASE)]);
     assert_silent(&d, "SP301");
+    // Before docker CLI 23.0 a stack file without `version` is read as 1.0 and refused:
+    // the advice turns around.
+    let old = LintOptions {
+        engine_version: (20, 10),
+        ..swarm()
+    };
+    let (l, d) = lint_with(&[("compose.yml", &base)], &old);
+    assert_findings(&l, &d, "SP301", I, &[("compose.yml", (1, 1))]);
+    let diag = d.iter().find(|d| d.rule == "SP301").unwrap();
+    assert!(
+        diag.message
+            .contains("keep it while stacks are deployed with docker 20.10")
+            && diag.message.contains("read as 1.0"),
+        "{}",
+        diag.message
+    );
+    assert!(diag.fix.is_none(), "no `remove the line` fix: {diag:#?}");
+    let new = LintOptions {
+        engine_version: (23, 0),
+        ..swarm()
+    };
+    let (_, d) = lint_with(&[("compose.yml", &base)], &new);
+    let diag = d.iter().find(|d| d.rule == "SP301").unwrap();
+    assert_eq!(diag.severity, W);
+    assert!(diag.fix.is_some());
+    // For Compose the client version does not matter.
+    let compose = LintOptions {
+        target: Some(stackplan_core::lint::Target::Compose),
+        ..old
+    };
+    let (_, d) = lint_with(&[("compose.yml", &base)], &compose);
+    let diag = d.iter().find(|d| d.rule == "SP301").unwrap();
+    assert_eq!(diag.severity, W);
 }
 
 #[test]
@@ -1093,4 +1140,97 @@ fn lint_sp303_no_resource_limits() {
     );
     let (_, d) = lint_swarm(&[("compose.yml", BASE)]);
     assert_silent(&d, "SP303");
+}
+
+// ---------------------------------------------------------------------------- wording
+
+/// The messages say what the files say (issue 11, item 10).
+#[test]
+fn lint_messages_describe_the_values_written() {
+    // SP103 with `parallelism: 2` on two replicas: the help does not talk about 0.
+    let prod = "services:
+  api:
+    deploy:
+      update_config:
+        parallelism: 2
+        failure_action: pause
+";
+    let (_, d) = lint_swarm(&[("compose.yml", BASE), ("prod.yml", prod)]);
+    let sp103 = d.iter().find(|d| d.rule == "SP103").expect("SP103");
+    let help = sp103.help.as_deref().unwrap();
+    assert!(!help.contains('0'), "{help}");
+    assert!(help.contains("2 is at least the 2 tasks"), "{help}");
+    assert!(
+        sp103.message.contains("`parallelism: 2`"),
+        "{}",
+        sp103.message
+    );
+    let (_, d) = lint_swarm(&[
+        ("compose.yml", BASE),
+        (
+            "prod.yml",
+            &prod.replace("parallelism: 2", "parallelism: 0"),
+        ),
+    ]);
+    let sp103 = d.iter().find(|d| d.rule == "SP103").expect("SP103");
+    assert!(sp103.help.as_deref().unwrap().contains("0 is not"));
+
+    // SP114: "an update or a rollback", "a rollback" alone.
+    let grace = "services:\n  api:\n    stop_grace_period: 90s\n";
+    let (_, d) = lint_swarm(&[("compose.yml", BASE), ("prod.yml", grace)]);
+    let sp114 = d.iter().find(|d| d.rule == "SP114").expect("SP114");
+    assert!(
+        sp114
+            .message
+            .contains("during an update or a rollback the new"),
+        "{}",
+        sp114.message
+    );
+    let start_first = format!(
+        "{grace}    deploy:\n      update_config: {{order: start-first, failure_action: pause}}\n"
+    );
+    let (_, d) = lint_swarm(&[("compose.yml", BASE), ("prod.yml", &start_first)]);
+    let sp114 = d.iter().find(|d| d.rule == "SP114").expect("SP114");
+    assert!(
+        sp114.message.contains("during a rollback the new"),
+        "{}",
+        sp114.message
+    );
+    assert!(!sp114.message.contains("an rollback"));
+
+    // SP206: a first file without `version` does not "declare 3.13".
+    let pinned = "version: \"3.8\"\nservices:\n  api:\n    image: example/api:1.1\n";
+    let (_, d) = lint_swarm(&[("compose.yml", BASE), ("pinned.yml", pinned)]);
+    let sp206 = d.iter().find(|d| d.rule == "SP206").expect("SP206");
+    assert!(
+        sp206
+            .message
+            .contains("declares `version: 3.8` but compose.yml has none (so 3.13)"),
+        "{}",
+        sp206.message
+    );
+    assert!(!sp206.message.contains("declares 3.13"));
+    // And one that declares it says so.
+    let (_, d) = lint_swarm(&[
+        ("compose.yml", &format!("version: \"3.7\"\n{BASE}")),
+        ("pinned.yml", pinned),
+    ]);
+    let sp206 = d.iter().find(|d| d.rule == "SP206").expect("SP206");
+    assert!(
+        sp206.message.contains("but compose.yml declares 3.7"),
+        "{}",
+        sp206.message
+    );
+}
+
+/// `explain SP202` and `explain SP117` state what the engines do (issue 11, item 10).
+#[test]
+fn lint_rule_docs_state_the_engine_behaviour() {
+    use stackplan_core::lint::find_rule;
+    let sp202 = find_rule("SP202").unwrap().doc;
+    assert!(!sp202.contains("`no` → none"), "{sp202}");
+    assert!(sp202.contains("`restart: no` becomes *no* restart policy"));
+    let sp117 = find_rule("SP117").unwrap().doc;
+    assert!(!sp117.contains("25.x–26.x"), "{sp117}");
+    assert!(sp117.contains("#48255"), "{sp117}");
 }

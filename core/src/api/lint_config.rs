@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! [lint]
-//! target = "swarm"                 # or "compose"; default: swarm when any service has `deploy`
+//! target = "swarm"                 # or "compose"; default: detected (lint::target)
 //! disable = ["image-not-pinned"]   # rule ids or names
 //!
 //! [lint.severity]                  # error | warning | info | off
@@ -93,6 +93,7 @@ pub fn apply(name: &str, text: &str, opts: &mut LintOptions) -> Result<(), Strin
             Some(Target::parse(&t).ok_or_else(|| {
                 format!("{name}: lint.target must be swarm or compose, not {t:?}")
             })?);
+        opts.target_source = Some(format!("`[lint] target` in {name}"));
     }
     opts.disabled.extend(lint.disable);
     for (rule, level) in lint.severity {

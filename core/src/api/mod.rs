@@ -26,7 +26,8 @@ pub mod project;
 pub use ops::{
     ConfigOutput, ConfigRequest, ConfigResult, DiagnosticEntry, ExplainRequest, FixEntry,
     LintFormat, LintReport, LintRequest, LintResult, LintSummary, LintTarget, PlanFormat,
-    PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TimingInput, Tool,
+    PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TargetEntry, TargetName,
+    TimingInput, Tool,
 };
 pub use project::{FileContent, LoadWarning, ProjectInput, WarningCode};
 

@@ -9,7 +9,7 @@ use crate::options::EngineVersion;
 use crate::plan::file::{self as plan_file, InputFile, PlanFile};
 use crate::render::{self, RenderOptions};
 use crate::rollout::{Scenario, Timing};
-use crate::source::{FileSource, Location, MemoryFiles, ReadLog};
+use crate::source::{FileSource, MemoryFiles, ReadLog};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -214,7 +214,8 @@ fn images(loaded: &Loaded, project: &str) -> String {
 #[serde(default, deny_unknown_fields)]
 pub struct LintRequest {
     pub project: ProjectInput,
-    /// `swarm` or `compose` (default: swarm when any service has `deploy` keys).
+    /// `swarm` or `compose` (default: detected from the file names and Swarm-only keys; the
+    /// result's `report.target` says which and why).
     pub target: Option<LintTarget>,
     /// Docker Engine version on the nodes (default 27.0).
     pub engine_version: Option<EngineVersion>,
@@ -279,107 +280,15 @@ pub struct LintResult {
     pub config_file: Option<String>,
     pub warnings: Vec<LoadWarning>,
     pub inputs: Vec<InputFile>,
+    /// The files did not load (machine formats only: `report` and `output` then hold the
+    /// error as their one finding, SP099). The CLI prints it and exits as for any load error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_error: Option<ApiError>,
 }
 
-/// The stable JSON form of a lint run (`schemas/diagnostics.schema.json`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct LintReport {
-    pub version: u32,
-    pub tool: Tool,
-    pub summary: LintSummary,
-    pub diagnostics: Vec<DiagnosticEntry>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct LintSummary {
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-}
-
-/// One finding. Every field is always present (`null` when unknown).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct DiagnosticEntry {
-    /// Stable rule id, e.g. `SP101`.
-    pub rule: String,
-    /// The rule's kebab-case name.
-    pub name: String,
-    /// `error`, `warning` or `info`.
-    pub severity: String,
-    pub message: String,
-    pub service: Option<String>,
-    pub location: Option<Location>,
-    pub help: Option<String>,
-    pub fix: Option<FixEntry>,
-    pub related: Vec<RelatedEntry>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct FixEntry {
-    pub description: String,
-    pub replacement: Option<String>,
-    pub location: Option<Location>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct RelatedEntry {
-    pub message: String,
-    pub location: Option<Location>,
-}
-
-fn report(diagnostics: &[lint::Diagnostic], sources: &crate::source::SourceSet) -> LintReport {
-    let loc = |o: &Option<crate::tree::Origin>| o.as_ref().and_then(|o| sources.location(o));
-    let (errors, warnings, infos) = lint::render::counts(diagnostics);
-    LintReport {
-        version: lint::render::json::FORMAT_VERSION,
-        tool: Tool {
-            name: "stackplan".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-        summary: LintSummary {
-            errors,
-            warnings,
-            infos,
-        },
-        diagnostics: diagnostics
-            .iter()
-            .map(|d| DiagnosticEntry {
-                rule: d.rule.to_owned(),
-                name: d.name.to_owned(),
-                severity: d.severity.as_str().to_owned(),
-                message: d.message.clone(),
-                service: d.service.clone(),
-                location: loc(&d.origin),
-                help: d.help.clone(),
-                fix: d.fix.as_ref().map(|f| FixEntry {
-                    description: f.description.clone(),
-                    replacement: f.replacement.clone(),
-                    location: loc(&f.origin),
-                }),
-                related: d
-                    .related
-                    .iter()
-                    .map(|r| RelatedEntry {
-                        message: r.message.clone(),
-                        location: loc(&r.origin),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
-}
+pub use crate::lint::render::json::{
+    DiagnosticEntry, FixEntry, LintReport, LintSummary, RelatedEntry, TargetEntry, TargetName, Tool,
+};
 
 pub(super) fn lint(
     request: &LintRequest,
@@ -388,7 +297,10 @@ pub(super) fn lint(
     let input = &request.project;
     let files = memory(input, fallback)?;
     let shared = ReadLog::new(&files);
-    let (loaded, _, read) = load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    let (loaded, _, read) = match load_logged(input, None, LoadSwitches::default(), &[], &shared) {
+        Ok(loaded) => loaded,
+        Err(error) => return load_failure(request, error, &shared),
+    };
     let mut opts = lint::LintOptions::default();
     let config_path = match &request.config_file {
         Some(path) => Some(fspath::absolutize(&input.cwd(), path)),
@@ -415,6 +327,7 @@ pub(super) fn lint(
             LintTarget::Swarm => lint::Target::Swarm,
             LintTarget::Compose => lint::Target::Compose,
         });
+        opts.target_source = Some("`--target`".to_owned());
     }
     if let Some(v) = request.engine_version {
         opts.engine_version = (v.major, v.minor);
@@ -437,27 +350,36 @@ pub(super) fn lint(
         })?;
         opts.severity.insert(rule.clone(), parsed);
     }
-    let target = match opts.target.unwrap_or_else(|| lint::Target::detect(&loaded)) {
+    let run = lint::run(&loaded, &opts);
+    let target = match run.target.target {
         lint::Target::Swarm => LintTarget::Swarm,
         lint::Target::Compose => LintTarget::Compose,
     };
-    let diagnostics = lint::lint(&loaded, &opts);
+    let diagnostics = run.diagnostics;
     let sources = &loaded.sources;
+    let report = lint::render::json::report(&diagnostics, sources, Some(&run.target));
     let output = match request.format {
         LintFormat::None => None,
-        LintFormat::Human => Some(lint::render::human::render(
-            &diagnostics,
-            sources,
-            lint::render::human::HumanOptions {
-                color: request.color,
-                summary: true,
-            },
-        )),
-        LintFormat::Json => Some(lint::render::json::render(&diagnostics, sources)),
-        LintFormat::Sarif => Some(lint::render::sarif::render_in(
+        LintFormat::Human => {
+            let mut text = lint::render::human::render(
+                &diagnostics,
+                sources,
+                lint::render::human::HumanOptions {
+                    color: request.color,
+                    summary: true,
+                },
+            );
+            // Which target, and why, on the last line (after the summary).
+            text.push_str(&run.target.describe());
+            text.push('\n');
+            Some(text)
+        }
+        LintFormat::Json => Some(lint::render::json::render_report(&report)),
+        LintFormat::Sarif => Some(lint::render::sarif::render_with_target(
             &diagnostics,
             sources,
             &sarif_root(&shared, sources),
+            Some(&run.target),
         )),
         LintFormat::Github => Some(lint::render::github::render(&diagnostics, sources)),
     };
@@ -468,12 +390,75 @@ pub(super) fn lint(
     };
     Ok(LintResult {
         target,
-        report: report(&diagnostics, sources),
+        report,
         failed: lint::has_at_least(&diagnostics, floor),
         output,
         config_file,
         warnings: project::warnings(&loaded),
         inputs: plan_file::inputs("desired", &read, &|p| input.display_name(p)),
+        load_error: None,
+    })
+}
+
+/// The files did not load. The machine formats (`json`, `sarif`, `github`) still get a valid
+/// report, whose one finding (SP099) is the error at its file:line:column; `load_error` keeps
+/// the error, so the caller exits as it would have. Other formats get the error itself.
+fn load_failure(
+    request: &LintRequest,
+    error: ApiError,
+    shared: &ReadLog<'_>,
+) -> Result<LintResult, ApiError> {
+    if !matches!(
+        request.format,
+        LintFormat::Json | LintFormat::Sarif | LintFormat::Github
+    ) || !matches!(error.kind, ApiErrorKind::InvalidInput | ApiErrorKind::Io)
+    {
+        return Err(error);
+    }
+    let input = &request.project;
+    let read = shared.files();
+    let place = error.location.clone().map(|loc| {
+        let file = read
+            .iter()
+            .find(|f| input.display_name(&f.path) == loc.file);
+        let path = file.map_or_else(
+            || fspath::absolutize(&input.cwd(), &loc.file),
+            |f| f.path.clone(),
+        );
+        let text = file
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .unwrap_or_default();
+        (loc.file.clone(), path, text, loc)
+    });
+    let message = match (&error.location, &error.file) {
+        (None, Some(file)) if !error.message.contains(file.as_str()) => {
+            format!("{file}: {}", error.message)
+        }
+        _ => error.message.clone(),
+    };
+    let (diagnostic, sources) = lint::rules::load_error::diagnostic(
+        &message,
+        place.as_ref().map(|(name, path, text, loc)| {
+            (name.as_str(), path.as_str(), text.as_str(), loc.clone())
+        }),
+    );
+    let diagnostics = vec![diagnostic];
+    let output = match request.format {
+        LintFormat::Json => lint::render::json::render(&diagnostics, &sources),
+        LintFormat::Sarif => {
+            lint::render::sarif::render_in(&diagnostics, &sources, &sarif_root(shared, &sources))
+        }
+        _ => lint::render::github::render(&diagnostics, &sources),
+    };
+    Ok(LintResult {
+        target: request.target.unwrap_or(LintTarget::Compose),
+        report: lint::render::json::report(&diagnostics, &sources, None),
+        failed: true,
+        output: Some(output),
+        config_file: None,
+        warnings: Vec::new(),
+        inputs: plan_file::inputs("desired", &read, &|p| input.display_name(p)),
+        load_error: Some(error),
     })
 }
 

@@ -124,36 +124,6 @@ impl<'a> LintContext<'a> {
             .contains(key)
     }
 
-    /// The values written for `key` on lines of the files (`key: VALUE`, without quotes and
-    /// comments), for a cheap look before parsing the files again.
-    pub fn text_values(&self, key: &str) -> Vec<&'a str> {
-        let mut out = Vec::new();
-        for i in 0..self.loaded.sources.len() {
-            let Some(file) = self.loaded.sources.get(i as FileId) else {
-                continue;
-            };
-            for line in file.text.lines() {
-                let mut rest = line;
-                while let Some(at) = rest.find(key) {
-                    let before = rest[..at].chars().next_back();
-                    let after = rest[at + key.len()..].trim_start_matches(['"', '\'', ' ']);
-                    rest = &rest[at + key.len()..];
-                    if before
-                        .is_some_and(|c| !matches!(c, ' ' | '\t' | '{' | ',' | '"' | '\'' | '-'))
-                    {
-                        continue;
-                    }
-                    let Some(value) = after.strip_prefix(':') else {
-                        continue;
-                    };
-                    let value = value.split(['#', ',', '}']).next().unwrap_or_default();
-                    out.push(value.trim().trim_matches(['"', '\'']));
-                }
-            }
-        }
-        out
-    }
-
     /// The documents of every file as written, indexed by [`FileId`].
     pub fn raw_files(&self) -> &[Vec<Node>] {
         self.raw()
@@ -192,6 +162,28 @@ impl<'a> LintContext<'a> {
             .into_iter()
             .rev()
             .find_map(|(_, node)| entry_at(node, path))
+    }
+
+    /// `services.NAME.PATH` as the files set it, with the value after interpolation: the
+    /// merged model's entry when it kept one (its origin is the `${…}` in the file that set
+    /// it), else the entry as written in the last file that sets it (a zero or `false` the
+    /// model drops, a key the loader resolves such as `extends`). `None` when no file
+    /// writes it.
+    pub fn written_last(&self, service: &Service<'a>, path: &[&str]) -> Option<(&Key, &Node)> {
+        let raw = self.raw_last(service.name, path)?;
+        Some(service.entry(path).unwrap_or(raw))
+    }
+
+    /// The text of `services.NAME.PATH` for messages: as written (`512m`, not the bytes the
+    /// model holds), unless it is interpolated, then the value it took.
+    pub fn written_text(&self, service: &Service<'a>, path: &[&str]) -> Option<String> {
+        let raw = self
+            .raw_last(service.name, path)
+            .and_then(|(_, v)| v.scalar_to_string());
+        match raw {
+            Some(text) if !text.contains('$') => Some(text),
+            _ => service.get(path).and_then(Node::scalar_to_string),
+        }
     }
 
     /// Every `services.NAME.PATH` as written, in file order.
@@ -359,6 +351,14 @@ impl UpdateKind {
         match self {
             UpdateKind::Update => "update",
             UpdateKind::Rollback => "rollback",
+        }
+    }
+
+    /// "an update" or "a rollback", for messages.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            UpdateKind::Update => "an update",
+            UpdateKind::Rollback => "a rollback",
         }
     }
 }

@@ -22,14 +22,15 @@ pub mod render;
 pub mod rule;
 pub mod rules;
 mod suppress;
+pub mod target;
 
 pub use context::LintContext;
 pub use diagnostic::{Diagnostic, Fix, Related, Severity};
 pub use registry::{RULES, find_rule};
 pub use rule::{Applies, Family, Rule};
+pub use target::{TargetBasis, TargetChoice};
 
 use crate::loader::Loaded;
-use crate::tree::Node;
 use indexmap::IndexMap;
 
 /// What the files are linted for.
@@ -51,18 +52,22 @@ impl Target {
         }
     }
 
-    /// `Swarm` when any service has a `deploy` key, else `Compose`.
-    pub fn detect(loaded: &Loaded) -> Target {
-        let any_deploy = loaded
-            .project
-            .get("services")
-            .and_then(Node::as_map)
-            .is_some_and(|m| m.values().any(|s| s.get("deploy").is_some()));
-        if any_deploy {
-            Target::Swarm
-        } else {
-            Target::Compose
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Swarm => "swarm",
+            Target::Compose => "compose",
         }
+    }
+
+    /// The target without options: a stack file name or Swarm-only keys make it `Swarm`,
+    /// else `Compose` (see [`target`]).
+    pub fn detect(loaded: &Loaded) -> Target {
+        Target::choose(loaded, &LintOptions::default()).target
+    }
+
+    /// The target for these options and files, and why (see [`target`]).
+    pub fn choose(loaded: &Loaded, options: &LintOptions) -> TargetChoice {
+        target::choose(&LintContext::new(loaded, options, Target::Compose))
     }
 }
 
@@ -86,8 +91,10 @@ impl Level {
 /// How to lint. `Default` is what `stackplan lint` does without options.
 #[derive(Clone, Debug)]
 pub struct LintOptions {
-    /// `None`: detect ([`Target::detect`]).
+    /// `None`: detect ([`Target::choose`]).
     pub target: Option<Target>,
+    /// Who asked for `target` (`--target`, `.stackplan.toml`), named in the output.
+    pub target_source: Option<String>,
     /// Per-rule level, keyed by rule id (`SP101`) or name (`start-first-port-conflict`).
     pub severity: IndexMap<String, Level>,
     /// Rules not to run (ids or names); the same as `Level::Off`.
@@ -108,6 +115,7 @@ impl Default for LintOptions {
     fn default() -> Self {
         LintOptions {
             target: None,
+            target_source: None,
             severity: IndexMap::new(),
             disabled: Vec::new(),
             capacity_threshold: 0.5,
@@ -118,10 +126,28 @@ impl Default for LintOptions {
     }
 }
 
+/// A lint run: the target and why, and the findings.
+#[derive(Clone, Debug)]
+pub struct LintRun {
+    pub target: TargetChoice,
+    /// Sorted like [`lint`]'s result.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// Lints a loaded project. The result is sorted by file (load order), line, column and rule;
 /// findings without a location come last.
 pub fn lint(loaded: &Loaded, options: &LintOptions) -> Vec<Diagnostic> {
-    let target = options.target.unwrap_or_else(|| Target::detect(loaded));
+    run(loaded, options).diagnostics
+}
+
+/// Lints a loaded project and says which target it linted for, and why. When the target is
+/// Swarm but only guessed ([`TargetChoice::guessed`]), the errors of Swarm-only rules are
+/// reported as warnings that say so (unless a level is configured for the rule).
+pub fn run(loaded: &Loaded, options: &LintOptions) -> LintRun {
+    let mut cx = LintContext::new(loaded, options, Target::Compose);
+    let choice = target::choose(&cx);
+    let target = choice.target;
+    cx.target = target;
     let mut out = Vec::new();
 
     // Configured levels, validated: unknown rules are SP000 errors.
@@ -144,7 +170,7 @@ pub fn lint(loaded: &Loaded, options: &LintOptions) -> Vec<Diagnostic> {
         }
     }
 
-    let cx = LintContext::new(loaded, options, target);
+    let guessed_swarm = target == Target::Swarm && choice.guessed();
     let mut found = Vec::new();
     for rule in RULES {
         if rule.applies == Applies::Swarm && target != Target::Swarm {
@@ -160,6 +186,16 @@ pub fn lint(loaded: &Loaded, options: &LintOptions) -> Vec<Diagnostic> {
             for d in &mut found[start..] {
                 d.severity = severity;
             }
+        } else if guessed_swarm && rule.applies == Applies::Swarm {
+            for d in found[start..]
+                .iter_mut()
+                .filter(|d| d.severity == Severity::Error)
+            {
+                d.severity = Severity::Warning;
+                d.message.push_str(
+                    " (a warning, not an error: the Swarm target is only guessed; `--target swarm` makes it an error, `--target compose` drops it)",
+                );
+            }
         }
     }
 
@@ -168,7 +204,10 @@ pub fn lint(loaded: &Loaded, options: &LintOptions) -> Vec<Diagnostic> {
     out.extend(found);
 
     sort_and_dedup(&mut out);
-    out
+    LintRun {
+        target: choice,
+        diagnostics: out,
+    }
 }
 
 /// Sorts by file, line, column, rule id (origin-less findings last), removing duplicates.

@@ -16,6 +16,7 @@ pub static RULES: &[&Rule] = &[
     &resources_below_minimum::RULE,
     &healthcheck_duration_below_minimum::RULE,
     &negative_duration::RULE,
+    &load_error::RULE,
     &start_first_port_conflict::RULE,
     &stop_first_low_capacity::RULE,
     &stop_first_all_at_once::RULE,

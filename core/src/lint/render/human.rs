@@ -13,7 +13,7 @@
 //!    = fix: write the 5s Swarm uses
 //! ```
 
-use super::{Location, locate, source_line, summary};
+use super::{Location, SourceLines, locate, summary};
 use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceSet;
 use std::fmt::Write;
@@ -53,8 +53,9 @@ const BOLD: &str = "1";
 /// Renders all diagnostics, separated by blank lines.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet, opts: HumanOptions) -> String {
     let mut out = String::new();
+    let lines = SourceLines::new(sources);
     for d in diagnostics {
-        render_one(&mut out, d, sources, opts);
+        write_one(&mut out, d, &lines, opts);
         out.push('\n');
     }
     if opts.summary {
@@ -66,6 +67,11 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet, opts: HumanOption
 
 /// Renders one diagnostic (ending with a newline).
 pub fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceSet, opts: HumanOptions) {
+    write_one(out, d, &SourceLines::new(sources), opts);
+}
+
+fn write_one(out: &mut String, d: &Diagnostic, lines: &SourceLines<'_>, opts: HumanOptions) {
+    let sources = lines.sources();
     let style = Style { on: opts.color };
     let sev = style.severity(d.severity);
     let _ = writeln!(
@@ -103,7 +109,7 @@ pub fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceSet, opts: H
             loc.line,
             loc.column
         );
-        snippet(out, sources, *file, loc, '^', "", sev, &style, width);
+        snippet(out, lines, *file, loc, '^', "", sev, &style, width);
         wrote_snippet = true;
     }
     for (file, loc, message) in &related {
@@ -115,9 +121,7 @@ pub fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceSet, opts: H
             loc.line,
             loc.column
         );
-        snippet(
-            out, sources, *file, loc, '-', message, GUTTER, &style, width,
-        );
+        snippet(out, lines, *file, loc, '-', message, GUTTER, &style, width);
         wrote_snippet = true;
     }
     let notes: Vec<(&str, &str)> = d
@@ -142,7 +146,7 @@ pub fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceSet, opts: H
 #[allow(clippy::too_many_arguments)]
 fn snippet(
     out: &mut String,
-    sources: &SourceSet,
+    lines: &SourceLines<'_>,
     file: u32,
     loc: &Location,
     mark: char,
@@ -154,7 +158,7 @@ fn snippet(
     let pad = " ".repeat(width);
     let bar = style.paint(GUTTER, "|");
     let _ = writeln!(out, "{pad} {bar}");
-    let Some(text) = source_line(sources, file, loc.line) else {
+    let Some(text) = lines.line(file, loc.line) else {
         return;
     };
     let _ = writeln!(

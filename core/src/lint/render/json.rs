@@ -1,11 +1,14 @@
-//! The stable JSON form of a lint run, and its JSON Schema ([`DIAGNOSTICS_SCHEMA`], published
-//! as `schemas/diagnostics.schema.json`).
+//! The stable JSON form of a lint run: [`LintReport`], whose JSON Schema is generated from
+//! these types (schemars) into `schemas/diagnostics.schema.json` and drift-tested
+//! (`tests/schemas.rs`). The API's lint result carries the same type.
 //!
 //! ```json
 //! {
 //!   "version": 1,
 //!   "tool": { "name": "stackplan", "version": "0.1.0" },
 //!   "summary": { "errors": 0, "warnings": 1, "infos": 0 },
+//!   "target": { "name": "swarm", "basis": "swarm-keys", "guessed": false,
+//!               "reason": "services.api.deploy.update_config (prod.yml:5) is only read by `docker stack deploy`" },
 //!   "diagnostics": [
 //!     { "rule": "SP108", "name": "monitor-zero", "severity": "warning",
 //!       "message": "...", "service": "api",
@@ -21,199 +24,201 @@
 //! changes if one is removed or changes meaning.
 
 use super::{Location, counts, locate};
-use crate::lint::diagnostic::Diagnostic;
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::target::{TargetBasis, TargetChoice};
 use crate::source::SourceSet;
 use crate::tree::Origin;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The version of this format (the `version` field).
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Report<'a> {
-    version: u32,
-    tool: Tool,
-    summary: Summary,
-    diagnostics: Vec<Entry<'a>>,
+/// The stable JSON form of a lint run (`schemas/diagnostics.schema.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(
+        title = "stackplan lint diagnostics",
+        description = "Output of `stackplan lint --format json`."
+    )
+)]
+#[serde(deny_unknown_fields)]
+pub struct LintReport {
+    /// Version of this format.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 1)))]
+    pub version: u32,
+    pub tool: Tool,
+    pub summary: LintSummary,
+    /// The target linted for, and why (absent when the files could not be loaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetEntry>,
+    pub diagnostics: Vec<DiagnosticEntry>,
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
 }
 
-#[derive(Serialize)]
-struct Summary {
-    errors: usize,
-    warnings: usize,
-    infos: usize,
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LintSummary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
 }
 
-#[derive(Serialize)]
-struct Entry<'a> {
-    rule: &'static str,
-    name: &'static str,
-    severity: &'static str,
-    message: &'a str,
-    service: Option<&'a str>,
-    location: Option<Location>,
-    help: Option<&'a str>,
-    fix: Option<FixEntry<'a>>,
-    related: Vec<RelatedEntry<'a>>,
+/// What the files were linted for, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TargetEntry {
+    /// `swarm` (`docker stack deploy`) or `compose` (`docker compose up`).
+    pub name: TargetName,
+    /// What decided: `asked`, `file-name`, `swarm-keys`, `mixed-keys` or `no-swarm-keys`.
+    pub basis: TargetBasis,
+    /// Whether the target was only guessed from the files (`mixed-keys`, `no-swarm-keys`):
+    /// then what `docker stack deploy` would reject is a warning, not an error.
+    pub guessed: bool,
+    /// One sentence: what decided.
+    pub reason: String,
+    /// The key that decided, when one did.
+    pub location: Option<Location>,
 }
 
-#[derive(Serialize)]
-struct FixEntry<'a> {
-    description: &'a str,
-    replacement: Option<&'a str>,
-    location: Option<Location>,
+/// A lint target's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TargetName {
+    Swarm,
+    Compose,
 }
 
-#[derive(Serialize)]
-struct RelatedEntry<'a> {
-    message: &'a str,
-    location: Option<Location>,
+/// One finding. Every field is always present (`null` when unknown).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosticEntry {
+    /// Stable rule id, e.g. `SP101`.
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^SP[0-9]{3}$")))]
+    pub rule: String,
+    /// The rule's stable kebab-case name.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))
+    )]
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    /// The service the finding is about.
+    pub service: Option<String>,
+    /// The value the finding is about, in the file that set it; null when it is about no file.
+    pub location: Option<Location>,
+    pub help: Option<String>,
+    pub fix: Option<FixEntry>,
+    pub related: Vec<RelatedEntry>,
 }
 
-/// The report as a JSON value.
-pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> serde_json::Value {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FixEntry {
+    pub description: String,
+    /// Text that replaces `location`; null when the fix is a description only.
+    pub replacement: Option<String>,
+    pub location: Option<Location>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RelatedEntry {
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+impl TargetEntry {
+    pub fn new(choice: &TargetChoice, sources: &SourceSet) -> TargetEntry {
+        TargetEntry {
+            name: match choice.target {
+                crate::lint::Target::Swarm => TargetName::Swarm,
+                crate::lint::Target::Compose => TargetName::Compose,
+            },
+            basis: choice.basis,
+            guessed: choice.guessed(),
+            reason: choice.reason.clone(),
+            location: choice.evidence.and_then(|o| locate(sources, &o)),
+        }
+    }
+}
+
+/// The report of `diagnostics`, with the target when known.
+pub fn report(
+    diagnostics: &[Diagnostic],
+    sources: &SourceSet,
+    target: Option<&TargetChoice>,
+) -> LintReport {
     let loc = |o: &Option<Origin>| o.as_ref().and_then(|o| locate(sources, o));
     let (errors, warnings, infos) = counts(diagnostics);
-    let report = Report {
+    LintReport {
         version: FORMAT_VERSION,
         tool: Tool {
-            name: "stackplan",
-            version: env!("CARGO_PKG_VERSION"),
+            name: "stackplan".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
         },
-        summary: Summary {
+        summary: LintSummary {
             errors,
             warnings,
             infos,
         },
+        target: target.map(|t| TargetEntry::new(t, sources)),
         diagnostics: diagnostics
             .iter()
-            .map(|d| Entry {
-                rule: d.rule,
-                name: d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                service: d.service.as_deref(),
+            .map(|d| DiagnosticEntry {
+                rule: d.rule.to_owned(),
+                name: d.name.to_owned(),
+                severity: d.severity,
+                message: d.message.clone(),
+                service: d.service.clone(),
                 location: loc(&d.origin),
-                help: d.help.as_deref(),
+                help: d.help.clone(),
                 fix: d.fix.as_ref().map(|f| FixEntry {
-                    description: &f.description,
-                    replacement: f.replacement.as_deref(),
+                    description: f.description.clone(),
+                    replacement: f.replacement.clone(),
                     location: loc(&f.origin),
                 }),
                 related: d
                     .related
                     .iter()
                     .map(|r| RelatedEntry {
-                        message: &r.message,
+                        message: r.message.clone(),
                         location: loc(&r.origin),
                     })
                     .collect(),
             })
             .collect(),
-    };
-    serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The report as a JSON value.
+pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> serde_json::Value {
+    serde_json::to_value(report(diagnostics, sources, None)).unwrap_or(serde_json::Value::Null)
 }
 
 /// The report as pretty-printed JSON, ending with a newline.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(diagnostics, sources))
-        .unwrap_or_else(|_| "null".to_owned());
+    render_report(&report(diagnostics, sources, None))
+}
+
+/// A report as pretty-printed JSON, ending with a newline.
+pub fn render_report(report: &LintReport) -> String {
+    let mut text = serde_json::to_string_pretty(report).unwrap_or_else(|_| "null".to_owned());
     text.push('\n');
     text
 }
-
-/// JSON Schema (draft 2020-12) of [`render`]'s output.
-pub const DIAGNOSTICS_SCHEMA: &str = r##"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://github.com/stackplan/stackplan/schemas/diagnostics.schema.json",
-  "title": "stackplan lint diagnostics",
-  "description": "Output of `stackplan lint --format json`.",
-  "type": "object",
-  "required": ["version", "tool", "summary", "diagnostics"],
-  "additionalProperties": false,
-  "properties": {
-    "version": { "const": 1, "description": "Version of this format." },
-    "tool": {
-      "type": "object",
-      "required": ["name", "version"],
-      "additionalProperties": false,
-      "properties": {
-        "name": { "const": "stackplan" },
-        "version": { "type": "string" }
-      }
-    },
-    "summary": {
-      "type": "object",
-      "required": ["errors", "warnings", "infos"],
-      "additionalProperties": false,
-      "properties": {
-        "errors": { "type": "integer", "minimum": 0 },
-        "warnings": { "type": "integer", "minimum": 0 },
-        "infos": { "type": "integer", "minimum": 0 }
-      }
-    },
-    "diagnostics": {
-      "type": "array",
-      "items": { "$ref": "#/$defs/diagnostic" }
-    }
-  },
-  "$defs": {
-    "diagnostic": {
-      "type": "object",
-      "required": ["rule", "name", "severity", "message", "service", "location", "help", "fix", "related"],
-      "additionalProperties": false,
-      "properties": {
-        "rule": { "type": "string", "pattern": "^SP[0-9]{3}$", "description": "Stable rule id." },
-        "name": { "type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "description": "Stable kebab-case rule name." },
-        "severity": { "enum": ["error", "warning", "info"] },
-        "message": { "type": "string" },
-        "service": { "type": ["string", "null"], "description": "The service the finding is about." },
-        "location": {
-          "oneOf": [{ "$ref": "#/$defs/location" }, { "type": "null" }],
-          "description": "The value the finding is about, in the file that set it; null when it is about no file."
-        },
-        "help": { "type": ["string", "null"] },
-        "fix": { "oneOf": [{ "$ref": "#/$defs/fix" }, { "type": "null" }] },
-        "related": { "type": "array", "items": { "$ref": "#/$defs/related" } }
-      }
-    },
-    "location": {
-      "type": "object",
-      "required": ["file", "line", "column", "end_line", "end_column"],
-      "additionalProperties": false,
-      "properties": {
-        "file": { "type": "string", "description": "The file name as given on the command line." },
-        "line": { "type": "integer", "minimum": 1 },
-        "column": { "type": "integer", "minimum": 1, "description": "1-based, in Unicode characters." },
-        "end_line": { "type": "integer", "minimum": 1 },
-        "end_column": { "type": "integer", "minimum": 1, "description": "Inclusive." }
-      }
-    },
-    "fix": {
-      "type": "object",
-      "required": ["description", "replacement", "location"],
-      "additionalProperties": false,
-      "properties": {
-        "description": { "type": "string" },
-        "replacement": { "type": ["string", "null"], "description": "Text that replaces `location`; null when the fix is a description only." },
-        "location": { "oneOf": [{ "$ref": "#/$defs/location" }, { "type": "null" }] }
-      }
-    },
-    "related": {
-      "type": "object",
-      "required": ["message", "location"],
-      "additionalProperties": false,
-      "properties": {
-        "message": { "type": "string" },
-        "location": { "oneOf": [{ "$ref": "#/$defs/location" }, { "type": "null" }] }
-      }
-    }
-  }
-}
-"##;

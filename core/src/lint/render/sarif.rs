@@ -8,9 +8,11 @@
 //! `.git`, found by the caller) or else the folder of the first Compose file. A file outside
 //! that root is an absolute `file://` URI. Fingerprints use the same root-relative path.
 
-use super::{Location, locate, source_line};
+use super::{Location, SourceLines, locate};
 use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::lint::registry::RULES;
+use crate::lint::render::json::TargetEntry;
+use crate::lint::target::TargetChoice;
 use crate::source::SourceSet;
 use crate::tree::Origin;
 use serde_json::{Value, json};
@@ -89,9 +91,10 @@ impl Root<'_> {
 
 const SRCROOT: &str = "%SRCROOT%";
 
-fn physical(sources: &SourceSet, root: &Root<'_>, origin: &Origin) -> Option<Value> {
+fn physical(lines: &SourceLines<'_>, root: &Root<'_>, origin: &Origin) -> Option<Value> {
+    let sources = lines.sources();
     let loc = locate(sources, origin)?;
-    let line = source_line(sources, origin.file, origin.line);
+    let line = lines.line(origin.file, origin.line);
     Some(json!({
         "physicalLocation": {
             "artifactLocation": root.artifact(sources, origin.file),
@@ -112,11 +115,12 @@ fn fnv1a(text: &str) -> u64 {
 
 /// A fingerprint from the rule, file, service, the trimmed source line and the message, so
 /// it stays the same when lines move.
-fn fingerprint(d: &Diagnostic, sources: &SourceSet, root: &Root<'_>) -> String {
+fn fingerprint(d: &Diagnostic, lines: &SourceLines<'_>, root: &Root<'_>) -> String {
     let (file, line) = match d.origin {
         Some(o) => (
-            root.name(sources, o.file),
-            source_line(sources, o.file, o.line)
+            root.name(lines.sources(), o.file),
+            lines
+                .line(o.file, o.line)
                 .unwrap_or_default()
                 .trim()
                 .to_owned(),
@@ -147,6 +151,17 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceSet) -> Value {
 /// The SARIF log as a JSON value, paths relative to `root` (an absolute folder: the
 /// repository root or the project directory).
 pub fn to_value_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) -> Value {
+    to_value_with_target(diagnostics, sources, root, None)
+}
+
+/// [`to_value_in`], with the lint target and why in the run's `properties`.
+pub fn to_value_with_target(
+    diagnostics: &[Diagnostic],
+    sources: &SourceSet,
+    root: &str,
+    target: Option<&TargetChoice>,
+) -> Value {
+    let lines = SourceLines::new(sources);
     let root_dir = crate::fspath::clean(root);
     let root = Root { dir: &root_dir };
     let rules: Vec<Value> = RULES
@@ -175,8 +190,8 @@ pub fn to_value_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) 
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": { "text": message },
-                "locations": d.origin.and_then(|o| physical(sources, &root, &o)).into_iter().collect::<Vec<_>>(),
-                "partialFingerprints": { "stackplan/v1": fingerprint(d, sources, &root) },
+                "locations": d.origin.and_then(|o| physical(&lines, &root, &o)).into_iter().collect::<Vec<_>>(),
+                "partialFingerprints": { "stackplan/v1": fingerprint(d, &lines, &root) },
             });
             let Some(obj) = result.as_object_mut() else {
                 return result;
@@ -189,7 +204,7 @@ pub fn to_value_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) 
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    let mut loc = physical(sources, &root, &r.origin?)?;
+                    let mut loc = physical(&lines, &root, &r.origin?)?;
                     let m = loc.as_object_mut()?;
                     m.insert("id".into(), json!(i + 1));
                     m.insert("message".into(), json!({ "text": r.message }));
@@ -244,6 +259,15 @@ pub fn to_value_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) 
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
+            // The target without its reason: the reason names files by their display name,
+            // which depends on the working directory, and SARIF must not.
+            "properties": target.map_or_else(
+                || json!({}),
+                |t| {
+                    let entry = TargetEntry::new(t, sources);
+                    json!({ "target": { "name": entry.name, "basis": entry.basis, "guessed": entry.guessed } })
+                },
+            ),
         }]
     })
 }
@@ -256,8 +280,18 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet) -> String {
 
 /// [`render`] with paths relative to `root` (see [`to_value_in`]).
 pub fn render_in(diagnostics: &[Diagnostic], sources: &SourceSet, root: &str) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value_in(diagnostics, sources, root))
-        .unwrap_or_else(|_| "null".to_owned());
+    render_with_target(diagnostics, sources, root, None)
+}
+
+/// [`render_in`], with the lint target and why in the run's `properties`.
+pub fn render_with_target(
+    diagnostics: &[Diagnostic],
+    sources: &SourceSet,
+    root: &str,
+    target: Option<&TargetChoice>,
+) -> String {
+    let value = to_value_with_target(diagnostics, sources, root, target);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".to_owned());
     text.push('\n');
     text
 }

@@ -12,6 +12,7 @@ pub mod invalid_deploy_mode;
 pub mod invalid_endpoint_mode;
 pub mod invalid_failure_action;
 pub mod invalid_restart_condition;
+pub mod load_error;
 pub mod negative_duration;
 pub mod replicas_with_global_mode;
 pub mod resources_below_minimum;

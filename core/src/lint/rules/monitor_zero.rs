@@ -3,7 +3,6 @@
 use crate::lint::context::{LintContext, at, duration, key_at};
 use crate::lint::rules::present_configs;
 use crate::lint::{Applies, Diagnostic, Family, Rule, Severity};
-use crate::loader::project::parse_compose_duration;
 
 pub static RULE: Rule = Rule {
     id: "SP108",
@@ -17,18 +16,14 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
-    // Parse the files again only if some `monitor:` is written as zero (or interpolated).
-    let maybe_zero = cx
-        .text_values("monitor")
-        .iter()
-        .any(|v| v.contains('$') || parse_compose_duration(v).is_ok_and(|d| d == 0));
     for (service, config) in present_configs(cx) {
-        // The printed project keeps a non-zero monitor; a zero one is dropped (omitempty),
-        // so look at the file that set it last.
+        // The merged model keeps a non-zero monitor; a zero one is dropped (Go's omitempty,
+        // and the typed spec cannot tell it from unset either: the engine stores both as
+        // unset), so look at the file that set it last. An interpolated value the model
+        // dropped was zero (or empty) after interpolation.
         let (origin, text) = match config.field("monitor") {
-            Some((_, node)) if duration(node) == Some(0) => (at(node), "0s".to_owned()),
+            Some((_, node)) if duration(node) == Some(0) => (at(node), "0s`".to_owned()),
             Some(_) => continue,
-            None if !maybe_zero => continue,
             None => {
                 let path = ["deploy", config.kind.key(), "monitor"];
                 let Some((key, node)) = cx.raw_last(service.name, &path) else {
@@ -37,19 +32,23 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                 let Some(text) = node.scalar_to_string() else {
                     continue;
                 };
-                let zero = duration(node) == Some(0) || text.contains('$');
-                if !zero {
+                let text = if text.contains('$') {
+                    format!("{text}` (0s after interpolation)")
+                } else if duration(node) == Some(0) {
+                    format!("{text}`")
+                } else {
                     continue;
-                }
+                };
                 (at(node).or(key_at(key)), text)
             }
         };
+
         out.push(
             Diagnostic::new(
                 &RULE,
                 origin,
                 format!(
-                    "`{}.monitor: {text}` is not zero: the engine does not send a zero monitor, so Swarm stores it as unset and uses 5s",
+                    "`{}.monitor: {text} is not zero: the engine does not send a zero monitor, so Swarm stores it as unset and uses 5s",
                     config.kind.key()
                 ),
             )

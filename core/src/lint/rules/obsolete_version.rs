@@ -38,15 +38,40 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                     .collect::<String>()
             })
             .unwrap_or_default();
+        // Before docker CLI 23.0 a file without `version` is read as 1.0, which
+        // `docker stack deploy` refuses: there the key is still needed.
+        if cx.target == Target::Swarm && !cx.engine_at_least(23, 0) {
+            let (major, minor) = cx.options.engine_version;
+            out.push(
+                Diagnostic::new(
+                    &RULE,
+                    Some(origin),
+                    format!(
+                        "`version: {text}` is obsolete for Compose, but keep it while stacks are deployed with docker {major}.{minor}: before docker CLI 23.0 a file without `version` is read as 1.0 and `docker stack deploy` refuses it (`unsupported Compose file version: 1.0`)"
+                    ),
+                )
+                .severity(Severity::Info)
+                .help("remove `version` from every file at once when every client that runs `docker stack deploy` is 23.0 or newer (option `engine-version`)"),
+            );
+            continue;
+        }
         let message = match cx.target {
             Target::Swarm => format!(
                 "`version: {text}` is obsolete: Compose ignores it, and for `docker stack deploy` it only pins this file to an older format (which every `-c` file must share)"
             ),
             Target::Compose => format!("`version: {text}` is obsolete: Compose ignores it"),
         };
+        let help = match cx.target {
+            Target::Swarm => {
+                "remove `version` from every file at once: docker CLI 23.0 and newer read a file without it as the newest format (3.13), and `docker stack deploy` refuses files with different versions; older clients read it as 1.0 and refuse it (set `engine-version` below 23 if you deploy with one)"
+            }
+            Target::Compose => {
+                "remove `version` from every file; Compose v2 reads every file as the newest format"
+            }
+        };
         out.push(
             Diagnostic::new(&RULE, Some(origin), message)
-                .help("remove `version` from every file at once: a file without it is read as the newest format (3.13), and `docker stack deploy` refuses files with different versions")
+                .help(help)
                 .replace("remove the `version` line", Some(origin), ""),
         );
     }

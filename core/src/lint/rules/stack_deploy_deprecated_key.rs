@@ -31,7 +31,7 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
             if key == "container_name" && container_name_with_replicas::applies(cx, service) {
                 continue;
             }
-            let Some((k, v)) = cx.raw_last(service.name, &[key]) else {
+            let Some((k, v)) = cx.written_last(service, &[key]) else {
                 continue;
             };
             let origin = entry_span(k, v);

@@ -62,10 +62,10 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[
 fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     for service in cx.services() {
         for (key, reason, fix) in FORBIDDEN {
-            let Some((k, v)) = cx.raw_last(service.name, &[key]) else {
+            let Some((k, v)) = cx.written_last(service, &[key]) else {
                 continue;
             };
-            let value = v.scalar_to_string().unwrap_or_default();
+            let value = cx.written_text(service, &[key]).unwrap_or_default();
             let fix = if *key == "mem_limit" && !value.is_empty() {
                 format!("use `deploy.resources.limits.memory: {value}`")
             } else {

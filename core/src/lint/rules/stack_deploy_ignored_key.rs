@@ -56,7 +56,7 @@ const IGNORED: &[(&str, &str)] = &[
 fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     for service in cx.services() {
         for (key, fix) in IGNORED {
-            let Some((k, v)) = cx.raw_last(service.name, &[key]) else {
+            let Some((k, v)) = cx.written_last(service, &[key]) else {
                 continue;
             };
             let origin = entry_span(k, v);

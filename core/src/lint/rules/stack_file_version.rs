@@ -79,7 +79,8 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
-    let mut first: Option<(String, usize)> = None;
+    // The first file's version, whether it wrote one, and the file.
+    let mut first: Option<(String, bool, usize)> = None;
     for (file, docs) in cx.raw_files().iter().enumerate() {
         let Some(doc) = docs.first().filter(|d| d.get("services").is_some()) else {
             continue;
@@ -109,8 +110,8 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         match &first {
-            None => first = Some((version.text.clone(), file)),
-            Some((v, f)) if *v != version.text => {
+            None => first = Some((version.text.clone(), version.node.is_some(), file)),
+            Some((v, first_declared, f)) if *v != version.text => {
                 let declared = if version.node.is_some() {
                     format!("declares `version: {}`", version.text)
                 } else {
@@ -121,8 +122,13 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                         &RULE,
                         version_at,
                         format!(
-                            "this file {declared} but {} declares {v}: `docker stack deploy` refuses the set (`version mismatched between two composefiles : {v} and {}`)",
+                            "this file {declared} but {} {}: `docker stack deploy` refuses the set (`version mismatched between two composefiles : {v} and {}`)",
                             name(*f),
+                            if *first_declared {
+                                format!("declares {v}")
+                            } else {
+                                format!("has none (so {v})")
+                            },
                             version.text
                         ),
                     )

@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
-    if !cx.engine_at_least(27, 0) {
+    // moby/moby#47799 (Engine 27.0), backported to 26.1 (moby/moby#48255, 26.1.5).
+    if !cx.engine_at_least(26, 1) {
         return;
     }
     for service in cx.services() {
@@ -42,7 +43,7 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                 &RULE,
                 at(node),
                 format!(
-                    "`start_period: {}` without `start_interval`: on Engine >= 27 probes during the start period run every 5s, so a new task's first probe is at +5s, not at +{} (the interval)",
+                    "`start_period: {}` without `start_interval`: on Engine >= 26.1 probes during the start period run every 5s, so a new task's first probe is at +5s, not at +{} (the interval)",
                     fmt_duration(start_period),
                     fmt_duration(interval)
                 ),

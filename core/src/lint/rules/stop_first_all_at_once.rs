@@ -44,7 +44,11 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
             ),
         )
         .service(service.name)
-        .help("0 is not \"the default\": a present update_config is taken literally and 0 means one worker per task");
+        .help(if parallelism == 0 {
+            "0 is not \"the default\": a present update_config is taken literally and 0 means one worker per task".to_owned()
+        } else {
+            format!("parallelism is how many tasks are replaced together: {parallelism} is at least the {tasks} tasks the service runs, so they all go in the first batch")
+        });
         if let Some((_, order)) = config.field("order") {
             d = d.related(at(order), "stop-first is set here");
         }

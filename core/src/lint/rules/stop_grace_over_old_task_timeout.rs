@@ -25,7 +25,7 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
         let stop_first: Vec<&str> = UpdateKind::BOTH
             .into_iter()
             .filter(|k| !service.update(*k).start_first())
-            .map(|k| k.noun())
+            .map(|k| k.with_article())
             .collect();
         if stop_first.is_empty() {
             continue;
@@ -35,7 +35,7 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
                 &RULE,
                 at(node),
                 format!(
-                    "`stop_grace_period: {}` is longer than the 60s stop-first waits for the old task: during an {} the new task starts while the old one may still be shutting down",
+                    "`stop_grace_period: {}` is longer than the 60s stop-first waits for the old task: during {} the new task starts while the old one may still be shutting down",
                     fmt_duration(grace),
                     stop_first.join(" or ")
                 ),
