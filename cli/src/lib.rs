@@ -9,6 +9,7 @@
 //! the sub-command, as with `docker compose`.
 
 mod completions;
+mod engine_spec;
 pub mod fs;
 mod playground;
 
@@ -65,6 +66,8 @@ enum Command {
     Lint(LintArgs),
     /// Print the documentation of a lint rule (by id or name)
     Explain(ExplainArgs),
+    /// Print the Engine objects `docker stack deploy` creates (networks, configs, secrets, service specs) as JSON
+    EngineSpec(engine_spec::EngineSpecArgs),
     /// Serve the browser playground (built by scripts/build-wasm) on 127.0.0.1
     Playground(playground::PlaygroundArgs),
 }
@@ -304,6 +307,7 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Command::Plan(args) => run_plan(&cli.project, &args, io),
         Command::Lint(args) => run_lint(&cli.project, &args, io),
         Command::Explain(args) => run_explain(&cli.project, &args, io),
+        Command::EngineSpec(args) => engine_spec::run(&cli.project, &args, io),
         Command::Playground(args) => playground::run(&args, io),
     }
 }

@@ -27,6 +27,7 @@ pub use ops::{
     LintFormat, LintReport, LintRequest, LintResult, LintSummary, LintTarget, PlanFormat,
     PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TimingInput, Tool,
 };
+pub use ops::{EngineSpecRequest, EngineSpecResult};
 pub use project::{FileContent, LoadWarning, ProjectInput};
 
 use crate::source::{FileSource, Location, SourceSet};
@@ -45,8 +46,7 @@ pub struct Request {
     pub operation: Operation,
 }
 
-/// The operations of the API. (`engine-spec`, the Engine `ServiceSpec`s `docker stack deploy`
-/// would send, joins them with the typed Swarm model.)
+/// The operations of the API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "kebab-case")]
@@ -57,6 +57,8 @@ pub enum Operation {
     Lint(LintRequest),
     /// The plan of a deploy, as a plan file.
     Plan(PlanRequest),
+    /// The Engine objects `docker stack deploy` would create (the typed Swarm model).
+    EngineSpec(EngineSpecRequest),
     /// The documentation of one lint rule.
     Explain(ExplainRequest),
     /// Every lint rule.
@@ -72,6 +74,7 @@ impl Operation {
             Operation::Config(_) => "config",
             Operation::Lint(_) => "lint",
             Operation::Plan(_) => "plan",
+            Operation::EngineSpec(_) => "engine-spec",
             Operation::Explain(_) => "explain",
             Operation::Rules {} => "rules",
             Operation::Version {} => "version",
@@ -101,6 +104,7 @@ pub enum Output {
     // Order matters for reading back (untagged): the most specific shapes first.
     Plan(Box<PlanResult>),
     Lint(Box<LintResult>),
+    EngineSpec(Box<EngineSpecResult>),
     Config(ConfigResult),
     Explain(RuleDoc),
     Rules(RulesResult),
@@ -235,6 +239,9 @@ fn handle_in(request: Request, files: Option<&dyn FileSource>) -> Response {
         Operation::Config(r) => ops::config(&r, files).map(Output::Config),
         Operation::Lint(r) => ops::lint(&r, files).map(|r| Output::Lint(Box::new(r))),
         Operation::Plan(r) => ops::plan(&r, files).map(|r| Output::Plan(Box::new(r))),
+        Operation::EngineSpec(r) => {
+            ops::engine_spec(&r, files).map(|r| Output::EngineSpec(Box::new(r)))
+        }
         Operation::Explain(r) => ops::explain(&r).map(Output::Explain),
         Operation::Rules {} => Ok(Output::Rules(ops::rules())),
         Operation::Version {} => Ok(Output::Version(version_info())),
@@ -369,6 +376,37 @@ mod tests {
             panic!("{response:?}")
         };
         assert_eq!(result.output.as_deref(), Some("web\n"));
+    }
+
+    #[test]
+    fn engine_spec_converts_and_places_a_refusal_in_its_file() {
+        let response = call(
+            r#"{"api_version":1,"op":"engine-spec","stack":"s","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    image: nginx\n    secrets: [token]\nsecrets:\n  token: {file: ./t.txt}\n","t.txt":"hunter2"}}}"#,
+        );
+        let Some(Output::EngineSpec(result)) = response.result else {
+            panic!("not an engine-spec result: {response:?}")
+        };
+        let spec = &result.engine_spec;
+        assert_eq!(spec["services"][0]["Spec"]["Name"], "s_web");
+        assert_eq!(
+            spec["services"][0]["Spec"]["TaskTemplate"]["ContainerSpec"]["Secrets"][0]["SecretID"],
+            "s_token"
+        );
+        assert_eq!(spec["secrets"][0]["Spec"]["Name"], "s_token");
+        assert!(!result.output.contains("hunter2"), "{}", result.output);
+        assert!(!result.output.contains("aHVudGVyMg"), "{}", result.output);
+        let names: Vec<&str> = result.inputs.iter().map(|i| i.path.as_str()).collect();
+        assert!(names.contains(&"t.txt"), "{names:?}");
+
+        let refused = call(
+            r#"{"api_version":1,"op":"engine-spec","stack":"s","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    image: nginx\n    deploy:\n      mode: global\n      replicas: 2\n"}}}"#,
+        );
+        let error = refused.error.expect("an error");
+        assert_eq!(error.kind, ApiErrorKind::InvalidInput, "{error:?}");
+        let location = error.location.expect("a location");
+        assert_eq!((location.file.as_str(), location.line), ("compose.yml", 6));
     }
 
     #[test]

@@ -592,6 +592,97 @@ pub(super) fn plan(
     })
 }
 
+// ----------------------------------------------------------------------------- engine-spec
+
+/// `engine-spec`: the Engine objects `docker stack deploy STACK` creates for the files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSpecRequest {
+    pub project: ProjectInput,
+    /// The stack name (`docker stack deploy … STACK`): objects are named `<stack>_<key>`.
+    pub stack: String,
+    /// Docker Engine version the stack goes to (default 27.0): the Engine drops fields newer
+    /// than its API (healthcheck `StartInterval` needs Engine 25, `OomScoreAdj` 27).
+    pub engine_version: Option<EngineVersion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EngineSpecResult {
+    pub stack: String,
+    /// `{"networks": [{"Name", …}], "configs": [{"Spec"}], "secrets": [{"Spec"}],
+    /// "services": [{"Spec"}]}`: each `Spec` as the Engine stores it after `docker stack
+    /// deploy`, ID fields (network `Target`, `ConfigID`, `SecretID`) holding names. Secret
+    /// data is never included.
+    pub engine_spec: serde_json::Value,
+    /// `engine_spec` pretty-printed, as `stackplan engine-spec` prints it.
+    pub output: String,
+    /// The load's warnings.
+    pub warnings: Vec<LoadWarning>,
+    /// Every file read (config and secret files included), with its sha256.
+    pub inputs: Vec<InputFile>,
+}
+
+/// The API version of the Engine a request names (default: Engine 27).
+fn api_version_of(engine: Option<EngineVersion>) -> crate::swarm::ApiVersion {
+    crate::swarm::ApiVersion::of_engine_major(engine.unwrap_or(EngineVersion::DEFAULT).major)
+}
+
+/// `docker stack deploy`'s own check of a stack name (a valid object-name prefix).
+fn check_stack_name(stack: &str) -> Result<(), ApiError> {
+    let valid = !stack.is_empty()
+        && stack
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && stack.starts_with(|c: char| c.is_ascii_alphanumeric());
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid_request(format!(
+            "stack name {stack:?}: letters, digits, '_', '-' and '.', starting with a letter or digit"
+        )))
+    }
+}
+
+/// Converts a loaded project into a stack, placing a refusal in its file.
+fn convert_stack(
+    loaded: &Loaded,
+    stack: &str,
+    files: &dyn FileSource,
+    engine: Option<EngineVersion>,
+) -> Result<crate::swarm::Stack, ApiError> {
+    let opts = crate::swarm::ConvertOptions {
+        api_version: api_version_of(engine),
+    };
+    crate::swarm::convert(loaded, stack, files, &opts).map_err(|e| ApiError {
+        location: e.origin.as_ref().and_then(|o| loaded.sources.location(o)),
+        ..ApiError::new(ApiErrorKind::InvalidInput, e.message.clone())
+    })
+}
+
+pub(super) fn engine_spec(
+    request: &EngineSpecRequest,
+    fallback: Option<&dyn FileSource>,
+) -> Result<EngineSpecResult, ApiError> {
+    check_stack_name(&request.stack)?;
+    let input = &request.project;
+    let files = memory(input, fallback)?;
+    let shared = ReadLog::new(&files);
+    let (loaded, _, _) = load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    let stack = convert_stack(&loaded, &request.stack, &shared, request.engine_version)?;
+    let engine_spec = stack.engine_spec();
+    let output = serde_json::to_string_pretty(&engine_spec).unwrap_or_default() + "\n";
+    Ok(EngineSpecResult {
+        stack: request.stack.clone(),
+        engine_spec,
+        output,
+        warnings: project::warnings(&loaded),
+        inputs: plan_file::inputs("desired", &shared.files(), &|p| input.display_name(p)),
+    })
+}
+
 // ------------------------------------------------------------------------- explain, rules
 
 /// `explain`: one rule's documentation.
