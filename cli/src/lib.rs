@@ -448,6 +448,7 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
             PlanFormat::Markdown => api::PlanFormat::Markdown,
             PlanFormat::Svg => api::PlanFormat::Svg,
         },
+        ..api::PlanRequest::default()
     };
     let result = match call(project, api::Operation::Plan(request), io) {
         Ok(api::Output::Plan(result)) => result,

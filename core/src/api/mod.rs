@@ -409,6 +409,104 @@ mod tests {
         assert_eq!((location.file.as_str(), location.line), ("compose.yml", 6));
     }
 
+    /// Live services as `docker service inspect` shows a stack deployed from `files`:
+    /// the engine-spec conversion with swarmkit's defaults inserted and network IDs for names.
+    fn live_of(files: &serde_json::Value, stack: &str) -> Vec<serde_json::Value> {
+        let request = serde_json::json!({"api_version": 1, "op": "engine-spec", "stack": stack,
+            "project": {"working_directory": "/p", "files": files}});
+        let response = call(&request.to_string());
+        let Some(Output::EngineSpec(result)) = response.result else {
+            panic!("{response:?}")
+        };
+        let mut out = Vec::new();
+        for (i, service) in result.engine_spec["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let spec: crate::swarm::ServiceSpec =
+                serde_json::from_value(service["Spec"].clone()).expect("spec");
+            let mut shown = spec.with_swarm_defaults();
+            for n in &mut shown.task_template.networks {
+                n.target = format!("id-of-{}", n.target);
+            }
+            out.push(
+                serde_json::json!({"ID": format!("svc{i}"), "Version": {"Index": 10 + i},
+                "Spec": shown, "PreviousSpec": spec}),
+            );
+        }
+        out
+    }
+
+    fn plan_of(request: serde_json::Value) -> crate::plan::Plan {
+        let response = call(&request.to_string());
+        let Some(Output::Plan(result)) = response.result else {
+            panic!("{response:?}")
+        };
+        result.plan_file.plan
+    }
+
+    #[test]
+    fn a_plan_from_live_services_of_the_same_files_is_unchanged() {
+        let v1 = serde_json::json!({"compose.yml": "services:\n  api:\n    image: a:1\n    networks: [back]\n  web:\n    image: w:1\n    networks: [back, front]\n    ports: [\"80:8080\"]\n    deploy: {replicas: 2, update_config: {order: start-first}}\nnetworks:\n  back: {}\n  front: {}\n"});
+        let live = live_of(&v1, "s");
+        let same = plan_of(serde_json::json!({"api_version": 1, "op": "plan",
+            "project": {"working_directory": "/p", "files": v1}, "live": live}));
+        let actions: Vec<_> = same
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s.action))
+            .collect();
+        use crate::plan::transition::Action;
+        assert_eq!(
+            actions,
+            [("api", Action::Unchanged), ("web", Action::Unchanged)]
+        );
+        assert!(!same.changes);
+
+        let v2 = serde_json::json!({"compose.yml": v1["compose.yml"].as_str().unwrap().replace("a:1", "a:2")});
+        let changed = plan_of(serde_json::json!({"api_version": 1, "op": "plan",
+            "project": {"working_directory": "/p", "files": v2}, "live": live}));
+        let actions: Vec<_> = changed
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s.action))
+            .collect();
+        assert_eq!(
+            actions,
+            [("api", Action::RollingUpdate), ("web", Action::Unchanged)]
+        );
+        let api = &changed.services[0];
+        let paths: Vec<&str> = api.changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Labels.com.docker.stack.image",
+                "TaskTemplate.ContainerSpec.Image"
+            ]
+        );
+        assert!(!api.simulations.is_empty());
+        assert!(changed.changes);
+
+        // A stack name that is not the services' own finds no live service: all are created.
+        let other = plan_of(
+            serde_json::json!({"api_version": 1, "op": "plan", "stack": "t",
+            "project": {"working_directory": "/p", "files": v1}, "live": live}),
+        );
+        assert!(other.services.iter().all(|s| s.action == Action::Create));
+        // Live services and from-files together are refused.
+        let both = call(
+            &serde_json::json!({"api_version": 1, "op": "plan", "live": live,
+            "from_files": ["compose.yml"], "project": {"working_directory": "/p", "files": v1}})
+            .to_string(),
+        );
+        assert_eq!(
+            both.error.map(|e| e.kind),
+            Some(ApiErrorKind::InvalidRequest)
+        );
+    }
+
     #[test]
     fn errors_in_files_carry_their_location() {
         let response = call(

@@ -454,6 +454,73 @@ pub struct PlanRequest {
     pub nodes: Option<u32>,
     /// Also render the plan in this format into `output`.
     pub format: PlanFormat,
+    /// The services a Swarm runs now: the JSON array `docker service inspect` prints for the
+    /// stack's services (or the `GET /services/{id}` objects). When present, the plan starts
+    /// from them (not from `from_files`). Services of other stacks are ignored.
+    pub live: Option<Vec<crate::swarm::Service>>,
+    /// Names of the live objects by ID, for the network IDs live specs reference
+    /// (`TaskTemplate.Networks[].Target`): `{"7sxchgc3…": "quotes_backend"}`. IDs not named
+    /// here are named by matching the live attachments against the desired ones, where only
+    /// one name fits (a warning says so).
+    pub live_names: std::collections::BTreeMap<String, String>,
+    /// The stack name (`docker stack deploy … STACK`). Default: the live services'
+    /// `com.docker.stack.namespace` label; without live services, the project name.
+    pub stack: Option<String>,
+}
+
+/// The stack a live plan is about: `requested`, else the one namespace label every live
+/// service carries.
+fn live_stack(
+    requested: Option<&str>,
+    live: &[crate::swarm::Service],
+) -> Result<Option<String>, ApiError> {
+    if let Some(stack) = requested {
+        check_stack_name(stack)?;
+        return Ok(Some(stack.to_owned()));
+    }
+    let mut labels: Vec<&str> = live
+        .iter()
+        .filter_map(|s| {
+            s.spec
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::swarm::defaults::LABEL_NAMESPACE))
+                .map(String::as_str)
+        })
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    match labels.as_slice() {
+        [] if live.is_empty() => Ok(None),
+        [] => Err(invalid_request(
+            "no live service carries a com.docker.stack.namespace label: name the stack (--stack)",
+        )),
+        [one] => Ok(Some((*one).to_owned())),
+        many => Err(invalid_request(format!(
+            "the live services belong to several stacks ({}): name one (--stack)",
+            many.join(", ")
+        ))),
+    }
+}
+
+/// The live services of `stack`: those with its namespace label (or, unlabelled, its name
+/// prefix), as `docker stack deploy` finds them.
+fn of_stack(live: &[crate::swarm::Service], stack: &str) -> Vec<crate::swarm::Service> {
+    let prefix = format!("{stack}_");
+    live.iter()
+        .filter(|s| {
+            match s
+                .spec
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::swarm::defaults::LABEL_NAMESPACE))
+            {
+                Some(label) => label == stack,
+                None => s.spec.name.starts_with(&prefix),
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// The simulator's latencies, as Go durations (`1s`, `200ms`).
@@ -546,8 +613,13 @@ pub(super) fn plan(
     let files = memory(input, fallback)?;
     // One cache for both loads: a file both read (`.env`, a shared base) is read once.
     let shared = ReadLog::new(&files);
-    let (desired, _, desired_read) =
+    let (desired, project_name, desired_read) =
         load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    if request.live.is_some() && !request.from_files.is_empty() {
+        return Err(invalid_request(
+            "a plan starts from live services or from files, not both",
+        ));
+    }
     let current = if request.from_files.is_empty() {
         None
     } else {
@@ -569,11 +641,77 @@ pub(super) fn plan(
         nodes,
         timing,
     };
-    let plan = crate::plan::plan(current.as_ref().map(|(l, _, _)| l), &desired, &opts);
+    let live = request.live.as_deref().unwrap_or_default();
+    let stack_name = match live_stack(request.stack.as_deref(), live)? {
+        Some(stack) => stack,
+        None => project_name.clone(),
+    };
+    // What `docker stack deploy` would send: a refusal is an error, placed in its file.
+    let converted = ReadLog::new(&shared);
+    let desired_stack = convert_stack(&desired, &stack_name, &converted, request.engine_version)?;
+    let current_stack = match &current {
+        Some((loaded, _, _)) => Some(convert_stack(
+            loaded,
+            &stack_name,
+            &shared,
+            request.engine_version,
+        )?),
+        None => None,
+    };
+    let mut warnings = project::warnings(&desired);
+    let live = of_stack(live, &stack_name);
+    let mut networks = request.live_names.clone();
+    if request.live.is_some() {
+        let pairs: Vec<_> = live
+            .iter()
+            .map(|s| {
+                let key = s.spec.name.strip_prefix(&format!("{stack_name}_"));
+                (
+                    &s.spec,
+                    key.and_then(|k| desired_stack.service(k)).map(|d| &d.spec),
+                )
+            })
+            .collect();
+        let inferred = crate::swarm::diff::infer_network_names(&pairs, &networks);
+        if !inferred.is_empty() {
+            let list: Vec<String> = inferred
+                .iter()
+                .map(|(id, name)| format!("{id} = {name}"))
+                .collect();
+            warnings.push(LoadWarning {
+                message: format!(
+                    "live network IDs named by matching the services' attachments with the files ({}); give live_names (--live-networks) to be certain",
+                    list.join(", ")
+                ),
+                location: None,
+            });
+        }
+        networks.extend(inferred);
+    }
+    let current_state = match (&current, &request.live) {
+        (Some((loaded, _, _)), _) => crate::plan::Current::Files {
+            loaded,
+            stack: current_stack.as_ref(),
+        },
+        (None, Some(_)) => crate::plan::Current::Live {
+            services: &live,
+            networks: &networks,
+        },
+        (None, None) => crate::plan::Current::Nothing,
+    };
+    let plan = crate::plan::plan_from(current_state, &desired, Some(&desired_stack), &opts);
     let display = |p: &str| input.display_name(p);
     let mut inputs = plan_file::inputs("desired", &desired_read, &display);
+    inputs.extend(plan_file::inputs("desired", &converted.files(), &display));
     if let Some((_, _, read)) = &current {
         inputs.extend(plan_file::inputs("current", read, &display));
+    }
+    if let Some(all) = &request.live {
+        inputs.push(InputFile {
+            role: "current".to_owned(),
+            path: "live services".to_owned(),
+            sha256: plan_file::sha256_hex(&serde_json::to_vec(all).unwrap_or_default()),
+        });
     }
     let document = plan_file::build(plan, inputs);
     let output = match request.format {
@@ -588,7 +726,7 @@ pub(super) fn plan(
     Ok(PlanResult {
         plan_file: document,
         output,
-        warnings: project::warnings(&desired),
+        warnings,
     })
 }
 
