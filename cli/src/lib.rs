@@ -11,6 +11,7 @@
 mod completions;
 mod engine_spec;
 pub mod fs;
+mod live;
 mod playground;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -61,7 +62,7 @@ enum Command {
     /// Parse, resolve and render the Compose files in canonical format (like `docker compose config`)
     Config(ConfigArgs),
     /// Preview a deploy: what changes per service, and Swarm's rolling update and rollback step by step
-    Plan(PlanArgs),
+    Plan(Box<PlanArgs>),
     /// Check the merged stack against Compose and Swarm rules (update, rollback, healthcheck, stack deploy)
     Lint(LintArgs),
     /// Print the documentation of a lint rule (by id or name)
@@ -130,6 +131,15 @@ struct PlanArgs {
     /// The currently deployed file set (repeatable, in -f order); without it, nothing is deployed
     #[arg(long = "from-file", value_name = "FILE")]
     from_files: Vec<String>,
+    /// Plan from what a Swarm runs: the JSON `docker service inspect` prints for the stack's services (- for stdin)
+    #[arg(long = "from-live", value_name = "FILE", conflicts_with = "from_files")]
+    from_live: Option<String>,
+    /// Network names for the live specs' network IDs: the JSON `docker network inspect` prints
+    #[arg(long = "live-networks", value_name = "FILE", requires = "from_live")]
+    live_networks: Option<String>,
+    /// Stack name (default: the live services' com.docker.stack.namespace label, else the project name)
+    #[arg(long, value_name = "NAME")]
+    stack: Option<String>,
     /// Only these services (repeatable)
     #[arg(long = "service", value_name = "SERVICE")]
     services: Vec<String>,
@@ -429,7 +439,24 @@ fn write_output(path: Option<&str>, text: &str, io: &mut Io<'_>) -> u8 {
 }
 
 fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
+    let live = match &args.from_live {
+        Some(path) => match live::services(path, project.max_file_size, io) {
+            Ok(services) => Some(services),
+            Err(status) => return status,
+        },
+        None => None,
+    };
+    let live_names = match &args.live_networks {
+        Some(path) => match live::names(path, project.max_file_size, io) {
+            Ok(names) => names,
+            Err(status) => return status,
+        },
+        None => Default::default(),
+    };
     let request = api::PlanRequest {
+        live,
+        live_names,
+        stack: args.stack.clone(),
         project: project_input(project, io),
         from_files: args.from_files.clone(),
         services: args.services.clone(),
@@ -448,7 +475,6 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
             PlanFormat::Markdown => api::PlanFormat::Markdown,
             PlanFormat::Svg => api::PlanFormat::Svg,
         },
-        ..api::PlanRequest::default()
     };
     let result = match call(project, api::Operation::Plan(request), io) {
         Ok(api::Output::Plan(result)) => result,
