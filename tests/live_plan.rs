@@ -240,11 +240,18 @@ fn a_stack_deployed_from_the_same_files_plans_unchanged() {
 
     deploy(&quotes, &release("release-1.yml"), &stack);
     let live1 = inspect_to_file(&stack);
+    let first = plan_from_live(&quotes, &release("release-1.yml"), &live1);
     expect(
-        &plan_from_live(&quotes, &release("release-1.yml"), &live1),
+        &first,
         "quotes release 1 over live release 1",
         0,
         &both("unchanged"),
+    );
+    // `docker service inspect` names no network: the IDs were matched, and the plan says so.
+    assert!(
+        first.stderr.contains("live network IDs named") && first.stderr.contains("quotes-backend"),
+        "{}",
+        first.stderr
     );
     expect(
         &plan_from_live(&quotes, &release("release-2.yml"), &live1),

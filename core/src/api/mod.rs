@@ -28,7 +28,7 @@ pub use ops::{
     PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TimingInput, Tool,
 };
 pub use ops::{EngineSpecRequest, EngineSpecResult};
-pub use project::{FileContent, LoadWarning, ProjectInput};
+pub use project::{FileContent, LoadWarning, ProjectInput, WarningCode};
 
 use crate::source::{FileSource, Location, SourceSet};
 use serde::{Deserialize, Serialize};

@@ -679,6 +679,7 @@ pub(super) fn plan(
                 .map(|(id, name)| format!("{id} = {name}"))
                 .collect();
             warnings.push(LoadWarning {
+                code: crate::loader::WarningCode::LiveNetworksInferred,
                 message: format!(
                     "live network IDs named by matching the services' attachments with the files ({}); give live_names (--live-networks) to be certain",
                     list.join(", ")

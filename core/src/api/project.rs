@@ -247,10 +247,15 @@ impl FileSource for SizeLimit<'_> {
     }
 }
 
+pub use crate::loader::WarningCode;
+
 /// A warning the loader gave (Compose prints these on stderr; the run still succeeds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadWarning {
+    /// Stable: programs match on it (the message's wording may change).
+    pub code: WarningCode,
+    /// The text the CLI prints after `warning: `.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -261,6 +266,7 @@ pub(crate) fn warnings(loaded: &Loaded) -> Vec<LoadWarning> {
         .warnings
         .iter()
         .map(|w| LoadWarning {
+            code: w.code,
             message: w.message.clone(),
             location: w.origin.as_ref().and_then(|o| loaded.sources.location(o)),
         })

@@ -156,3 +156,39 @@ fn a_changed_tag_in_dotenv_is_a_changed_input() {
     assert_eq!(paths, [".env", ".env"], "read by both file sets: {moved:?}");
     assert!(!moved.core_changed);
 }
+
+#[test]
+fn load_warnings_carry_their_stable_code_through_the_json_api() {
+    let request = serde_json::json!({
+        "api_version": 1, "op": "config",
+        "project": {"working_directory": "/p", "files": {
+            "compose.yml": "version: \"3.8\"\nservices:\n  web:\n    image: nginx:${TAG}\n",
+        }},
+    });
+    let response: serde_json::Value =
+        serde_json::from_slice(&handle_json(request.to_string().as_bytes())).unwrap();
+    assert_eq!(response["ok"], true, "{response}");
+    let warnings = response["result"]["warnings"].as_array().unwrap();
+    let codes: Vec<&str> = warnings
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["variable-not-set", "obsolete-version"],
+        "{response}"
+    );
+    assert_eq!(
+        warnings[0]["message"],
+        "The \"TAG\" variable is not set. Defaulting to a blank string."
+    );
+    // The `version` warning points at the value it is about.
+    assert_eq!(warnings[1]["location"]["line"], 1, "{response}");
+    // Every code serializes as `as_str` says, and docs/api.md lists each one.
+    let docs = include_str!("../../../docs/api.md");
+    for code in crate::loader::WarningCode::ALL {
+        assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        let row = format!("| `{}` |", code.as_str());
+        assert!(docs.contains(&row), "docs/api.md does not list {row}");
+    }
+}

@@ -61,7 +61,7 @@ const TRANSFORMS: &[(&[&str], Transform)] = &[
 
 /// `transform.Canonical`. `ignore_parse_errors` is set with `--no-interpolate`, where
 /// `${PORT}:80` cannot be parsed yet and is kept as written.
-pub fn canonical(dict: &mut Node, ignore_parse_errors: bool) -> Result<()> {
+pub(super) fn canonical(dict: &mut Node, ignore_parse_errors: bool) -> Result<()> {
     static TRIE: std::sync::OnceLock<Trie<Transform>> = std::sync::OnceLock::new();
     let trie = TRIE.get_or_init(|| Trie::new(TRANSFORMS));
     let mut path = Vec::new();
@@ -291,7 +291,7 @@ fn apply(
         Transform::VolumeMount => match &node.value {
             Value::Map(_) => {}
             Value::Str(s) => match units::parse_volume_short(s) {
-                Ok(volume) => *node = super::project::volume_to_node(&volume, origin),
+                Ok(volume) => *node = super::decode::volume_to_node(&volume, origin),
                 Err(_) if ignore => {}
                 Err(e) => return Err(Error::at(e.message, origin)),
             },
@@ -403,7 +403,7 @@ fn apply(
     Ok(())
 }
 
-pub fn port_to_node(p: &units::PortConfig, origin: Origin) -> Node {
+pub(super) fn port_to_node(p: &units::PortConfig, origin: Origin) -> Node {
     let mut m = Map::new();
     m.insert(Key::synthetic("mode"), str_node(&p.mode, origin));
     if let Some(ip) = p.host_ip.as_deref().filter(|s| !s.is_empty()) {
@@ -421,7 +421,7 @@ pub fn port_to_node(p: &units::PortConfig, origin: Origin) -> Node {
 }
 
 /// `OmitEmpty`: empty `dns` entries are dropped.
-pub fn omit_empty(dict: &mut Node) {
+pub(super) fn omit_empty(dict: &mut Node) {
     if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
         for service in services.values_mut() {
             if let Some(dns) = service.get_mut("dns").and_then(Node::as_seq_mut) {
@@ -432,7 +432,7 @@ pub fn omit_empty(dict: &mut Node) {
 }
 
 /// `transform.SetDefaultValues`.
-pub fn set_defaults(dict: &mut Node) {
+pub(super) fn set_defaults(dict: &mut Node) {
     let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) else {
         return;
     };
@@ -496,7 +496,7 @@ pub fn set_defaults(dict: &mut Node) {
 }
 
 /// `validation.Validate`: top-level resources must be consistent.
-pub fn validate_resources(dict: &Node) -> Result<()> {
+pub(super) fn validate_resources(dict: &Node) -> Result<()> {
     for (kind, keys) in [
         ("configs", &["file", "environment", "content"][..]),
         ("secrets", &["file", "environment"][..]),

@@ -10,7 +10,7 @@ use crate::tree::{Key, Map, Node, Value};
 /// Services visited on the current `extends` chain, as (file, service).
 type Chain = Vec<(String, String)>;
 
-pub fn apply(
+pub(super) fn apply(
     ctx: &mut Ctx<'_>,
     scope: &ModelScope,
     doc: &mut Node,

@@ -22,7 +22,12 @@ fn strings(node: &Node) -> Vec<String> {
     }
 }
 
-pub fn apply(ctx: &mut Ctx<'_>, scope: &ModelScope, doc: &mut Node, file: &str) -> Result<()> {
+pub(super) fn apply(
+    ctx: &mut Ctx<'_>,
+    scope: &ModelScope,
+    doc: &mut Node,
+    file: &str,
+) -> Result<()> {
     let Some(include) = doc.as_map_mut().and_then(|m| m.shift_remove("include")) else {
         return Ok(());
     };

@@ -99,7 +99,7 @@ const CASTS: &[(&[&str], Cast)] = &[
     (&["configs", "*", "external"], Cast::Bool),
 ];
 
-pub fn interpolate(
+pub(super) fn interpolate(
     ctx: &mut Ctx<'_>,
     doc: &mut Node,
     environment: &IndexMap<String, String>,
@@ -112,6 +112,7 @@ pub fn interpolate(
     walk(doc, Some(trie), &mut path, &lookup, &mut unset)?;
     for name in unset {
         ctx.warn(
+            super::WarningCode::VariableNotSet,
             format!("The \"{name}\" variable is not set. Defaulting to a blank string."),
             None,
         );

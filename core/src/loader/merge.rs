@@ -11,7 +11,7 @@ use crate::fspath::matches;
 use crate::tree::{Key, Map, Node, Origin, Value};
 use crate::units;
 
-pub fn merge_root(dict: &mut Node, doc: Node) -> Result<()> {
+pub(super) fn merge_root(dict: &mut Node, doc: Node) -> Result<()> {
     let base = std::mem::replace(dict, Node::synthetic(Value::Null));
     let mut path = Vec::new();
     *dict = merge(base, doc, &mut path)?;
@@ -19,7 +19,7 @@ pub fn merge_root(dict: &mut Node, doc: Node) -> Result<()> {
 }
 
 /// `ExtendService`: merges a service over its base as if both were `services.x`.
-pub fn extend_service(base: Node, service: Node) -> Result<Node> {
+pub(super) fn extend_service(base: Node, service: Node) -> Result<Node> {
     let mut path = vec!["services".to_owned(), "x".to_owned()];
     merge(base, service, &mut path)
 }
@@ -259,7 +259,7 @@ fn into_mapping(node: Node, with_defaults: bool) -> Option<Map> {
     }
 }
 
-pub fn default_dependency(origin: Origin) -> Node {
+pub(super) fn default_dependency(origin: Origin) -> Node {
     let mut m = Map::new();
     m.insert(
         Key::synthetic("condition"),
@@ -352,7 +352,7 @@ const UNIQUE: &[(&[&str], Indexer)] = &[
     (&["services", "*", "volumes"], Volume),
 ];
 
-pub fn enforce_unicity(dict: &mut Node) -> Result<()> {
+pub(super) fn enforce_unicity(dict: &mut Node) -> Result<()> {
     static TRIE: std::sync::OnceLock<Trie<Indexer>> = std::sync::OnceLock::new();
     let trie = TRIE.get_or_init(|| Trie::new(UNIQUE));
     let mut path = Vec::new();

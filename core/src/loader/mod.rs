@@ -10,7 +10,11 @@
 //! Every value keeps the [`Origin`] it was written at through all of it.
 
 mod canonical;
+mod consistency;
+mod decode;
+mod env_file;
 mod extends;
+mod fields;
 mod include;
 mod interp;
 mod merge;
@@ -18,9 +22,12 @@ pub mod model_schema;
 mod normalize;
 mod paths;
 mod pattern;
-pub mod project;
+mod profiles;
+pub(crate) mod project;
+mod prune;
 mod reset;
 mod schema;
+mod select;
 mod yaml_view;
 
 use crate::error::{Error, Result};
@@ -76,8 +83,43 @@ impl LoadOptions {
 /// A warning Compose would print on stderr (the load still succeeds).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Warning {
+    /// What the warning is about; stable across releases, unlike the message's wording.
+    pub code: WarningCode,
+    /// The text Compose prints after `warning: `.
     pub message: String,
     pub origin: Option<Origin>,
+}
+
+/// The stable code of a load warning (kebab-case in JSON; `docs/api.md` lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningCode {
+    /// `${NAME}` was interpolated but `NAME` is set nowhere: it became an empty string.
+    VariableNotSet,
+    /// The top-level `version` attribute, which Compose ignores (and removes).
+    ObsoleteVersion,
+    /// A plan from live services named network IDs by matching the services' attachments
+    /// with the files (no `live_names` for them).
+    LiveNetworksInferred,
+}
+
+impl WarningCode {
+    /// Every code, in the order `docs/api.md` lists them.
+    pub const ALL: &'static [WarningCode] = &[
+        WarningCode::VariableNotSet,
+        WarningCode::ObsoleteVersion,
+        WarningCode::LiveNetworksInferred,
+    ];
+
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::VariableNotSet => "variable-not-set",
+            WarningCode::ObsoleteVersion => "obsolete-version",
+            WarningCode::LiveNetworksInferred => "live-networks-inferred",
+        }
+    }
 }
 
 /// The result of a load: the project model as `config` prints it, and what was read.
@@ -91,7 +133,7 @@ pub struct Loaded {
     pub service_extensions: IndexMap<String, Node>,
     /// The `x-` keys of every typed struct (and of the project, at the empty path), for the
     /// YAML output; `None` when the model is printed untyped (`--no-interpolate`).
-    pub(crate) yaml_extensions: Option<project::StructExtensions>,
+    pub(crate) yaml_extensions: Option<decode::StructExtensions>,
 }
 
 impl Loaded {
@@ -105,20 +147,24 @@ impl Loaded {
 }
 
 /// Shared state of one load.
-pub(crate) struct Ctx<'a> {
+struct Ctx<'a> {
     pub fs: &'a dyn FileSource,
     pub opts: &'a LoadOptions,
     pub sources: SourceSet,
     pub warnings: Vec<Warning>,
     pub service_extensions: IndexMap<String, Node>,
-    pub yaml_extensions: project::StructExtensions,
+    pub yaml_extensions: decode::StructExtensions,
 }
 
 impl Ctx<'_> {
-    pub fn warn(&mut self, message: impl Into<String>, origin: Option<Origin>) {
+    pub fn warn(&mut self, code: WarningCode, message: impl Into<String>, origin: Option<Origin>) {
         let message = message.into();
         if !self.warnings.iter().any(|w| w.message == message) {
-            self.warnings.push(Warning { message, origin });
+            self.warnings.push(Warning {
+                code,
+                message,
+                origin,
+            });
         }
     }
 
@@ -149,7 +195,7 @@ impl Ctx<'_> {
 
 /// How one model (the main project, or an included one) is loaded.
 #[derive(Clone)]
-pub(crate) struct ModelScope {
+struct ModelScope {
     pub files: Vec<(String, String)>,
     pub working_dir: String,
     pub environment: IndexMap<String, String>,
@@ -178,7 +224,7 @@ pub fn load(opts: &LoadOptions, fs: &dyn FileSource) -> Result<Loaded, Box<LoadF
         sources: SourceSet::default(),
         warnings: Vec::new(),
         service_extensions: IndexMap::new(),
-        yaml_extensions: project::StructExtensions::new(),
+        yaml_extensions: decode::StructExtensions::new(),
     };
     match load_in(&mut ctx) {
         Ok(project) => Ok(Loaded {
@@ -238,7 +284,7 @@ fn load_in(ctx: &mut Ctx<'_>) -> Result<Node> {
 }
 
 /// `loadYamlModel`: merges the files of one model.
-pub(crate) fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
+fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> {
     let mut dict = Node::synthetic(Value::Map(Map::new()));
     for (path, display) in &scope.files {
         load_file(ctx, scope, path, display, &mut dict)?;
@@ -257,7 +303,7 @@ pub(crate) fn load_model(ctx: &mut Ctx<'_>, scope: &ModelScope) -> Result<Node> 
 }
 
 /// `loadYamlFile`: parses one file and merges each of its documents into `dict`.
-pub(crate) fn load_file(
+fn load_file(
     ctx: &mut Ctx<'_>,
     scope: &ModelScope,
     path: &str,
@@ -287,6 +333,7 @@ pub(crate) fn load_file(
             schema::validate(dict, display)?;
             if let Some(version) = dict.as_map_mut().and_then(|m| m.shift_remove("version")) {
                 ctx.warn(
+                    WarningCode::ObsoleteVersion,
                     format!(
                         "{display}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
                     ),

@@ -1,12 +1,12 @@
 //! The JSON Schema of the Compose files stackplan accepts, generated from the same field table
-//! that decodes and validates them ([`super::project`]), so the published schema
+//! that decodes and validates them ([`super::fields`], [`super::decode`]), so the published schema
 //! (`schemas/compose.schema.json`) and the loader cannot disagree about a field's type.
 //!
 //! It describes files as written: before interpolation (so `replicas: "${N}"` is allowed where a
 //! number is expected) and before canonical syntax (so `ports: ["80:80"]` is allowed). Keys are
 //! closed (`additionalProperties: false`) except `x-` extensions, as Compose's own schema does.
 
-use super::project::{
+use super::fields::{
     BUILD, DEPLOY, FILE_OBJECT, Field, HEALTHCHECK, NETWORK, PORT, SERVICE, SERVICE_KEYS_DROPPED,
     SERVICE_VOLUME, Ty, VOLUME,
 };

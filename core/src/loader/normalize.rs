@@ -7,7 +7,7 @@ use crate::fspath;
 use crate::tree::{Key, Map, Node, Origin, Value};
 use indexmap::IndexMap;
 
-pub fn normalize(dict: &mut Node, env: &IndexMap<String, String>) -> Result<()> {
+pub(super) fn normalize(dict: &mut Node, env: &IndexMap<String, String>) -> Result<()> {
     normalize_networks(dict);
     let project_name = dict
         .get("name")

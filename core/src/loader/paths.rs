@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::fspath;
 use crate::tree::{Node, Value};
 
-pub fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> Result<()> {
+pub(super) fn resolve(ctx: &mut Ctx<'_>, dict: &mut Node, working_dir: &str) -> Result<()> {
     let home = ctx.opts.home_dir.clone();
     let r = Resolver {
         working_dir,

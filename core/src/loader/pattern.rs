@@ -5,14 +5,14 @@
 
 /// A trie of path patterns; `*` (or `[]` for list items) matches any one segment.
 #[derive(Debug)]
-pub struct Trie<T> {
+pub(super) struct Trie<T> {
     exact: Vec<(&'static str, Trie<T>)>,
     wildcard: Option<Box<Trie<T>>>,
     value: Option<T>,
 }
 
 impl<T: Copy> Trie<T> {
-    pub fn new(patterns: &[(&'static [&'static str], T)]) -> Self {
+    pub(super) fn new(patterns: &[(&'static [&'static str], T)]) -> Self {
         let mut root = Trie::empty();
         for (pattern, value) in patterns {
             let mut node = &mut root;
@@ -46,7 +46,7 @@ impl<T: Copy> Trie<T> {
     }
 
     /// The sub-trie for one more path segment, if any pattern continues with it.
-    pub fn child(&self, segment: &str) -> Option<&Trie<T>> {
+    pub(super) fn child(&self, segment: &str) -> Option<&Trie<T>> {
         self.exact
             .iter()
             .find(|(s, _)| *s == segment)
@@ -55,12 +55,12 @@ impl<T: Copy> Trie<T> {
     }
 
     /// The sub-trie for a list item.
-    pub fn item(&self) -> Option<&Trie<T>> {
+    pub(super) fn item(&self) -> Option<&Trie<T>> {
         self.wildcard.as_deref()
     }
 
     /// The rule attached to the path that led here.
-    pub fn value(&self) -> Option<T> {
+    pub(super) fn value(&self) -> Option<T> {
         self.value
     }
 }

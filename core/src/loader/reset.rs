@@ -5,12 +5,12 @@ use crate::tree::{Node, Tag, Value};
 
 /// Model paths (`services.web.ports`) that the current document resets or overrides.
 #[derive(Clone, Debug, Default)]
-pub struct ResetPaths {
+pub(super) struct ResetPaths {
     paths: Vec<Vec<String>>,
 }
 
 /// Removes `!reset` values from a document and records the paths of both tags.
-pub fn collect(doc: &mut Node) -> ResetPaths {
+pub(super) fn collect(doc: &mut Node) -> ResetPaths {
     let mut out = ResetPaths::default();
     let mut path = Vec::new();
     walk(doc, &mut path, &mut out);
@@ -57,7 +57,7 @@ fn walk(node: &mut Node, path: &mut Vec<String>, out: &mut ResetPaths) {
 
 impl ResetPaths {
     /// Deletes every recorded path from the model built so far.
-    pub fn apply(&self, dict: &mut Node) {
+    pub(super) fn apply(&self, dict: &mut Node) {
         if self.paths.is_empty() {
             return;
         }
@@ -98,7 +98,7 @@ impl ResetPaths {
 
 impl ResetPaths {
     /// Both sets of paths.
-    pub fn union(mut self, other: ResetPaths) -> ResetPaths {
+    pub(super) fn union(mut self, other: ResetPaths) -> ResetPaths {
         self.paths.extend(other.paths);
         self
     }

@@ -1,5 +1,5 @@
 //! The parts of the Compose JSON Schema the oracle enforces on every merge step that our
-//! typed decoding ([`super::project`]) cannot see: service-name syntax and `uniqueItems` on
+//! typed decoding ([`super::decode`]) cannot see: service-name syntax and `uniqueItems` on
 //! lists that Compose appends without de-duplicating.
 
 use crate::error::{Error, Result};
@@ -27,10 +27,10 @@ const UNIQUE_LISTS: &[&[&str]] = &[
 /// Top-level resources whose `labels` lists are appended without de-duplication.
 const RESOURCE_KINDS_WITH_LABELS: &[&str] = &["volumes", "networks", "secrets", "configs"];
 
-pub fn validate(dict: &Node, file: &str) -> Result<()> {
+pub(super) fn validate(dict: &Node, file: &str) -> Result<()> {
     if let Some(root) = dict.as_map() {
         for (key, value) in root {
-            if !super::project::TOP_LEVEL_KEYS.contains(&key.name.as_str())
+            if !super::fields::TOP_LEVEL_KEYS.contains(&key.name.as_str())
                 && !key.name.starts_with("x-")
             {
                 return Err(Error::at(
@@ -83,7 +83,7 @@ pub fn validate(dict: &Node, file: &str) -> Result<()> {
             )?;
         }
         if let Some(m) = service.as_map() {
-            super::project::check_service_keys(&name.name, m).map_err(|e| {
+            super::consistency::check_service_keys(&name.name, m).map_err(|e| {
                 Error::at(
                     format!("validating {file}: {}", e.message),
                     e.origin.unwrap_or(name.origin),

@@ -1,5 +1,5 @@
 //! The project as compose-go's `MarshalYAML` sees it, built from the printed (JSON-shaped)
-//! project and the field table of [`super::project`].
+//! project and the field table of [`super::fields`].
 //!
 //! The two encoders the oracle uses disagree in ways users see: `encoding/json` prints the
 //! project's top-level keys sorted (it is a map there) and never omits a struct, while yaml.v3
@@ -9,9 +9,8 @@
 //! `ulimits` as `{soft, hard}` without `omitempty`, sorts map keys with its own "natural" order
 //! (`"9"` before `"10"`), and prints the `x-` keys every struct keeps inline after its fields.
 
-use super::project::{
-    FILE_OBJECT, Field, NETWORK, Presence, SERVICE, StructExtensions, Ty, VOLUME, extension_path,
-};
+use super::decode::{StructExtensions, extension_path};
+use super::fields::{FILE_OBJECT, Field, NETWORK, Presence, SERVICE, Ty, VOLUME};
 use crate::tree::{Key, Map, Node, Value};
 use std::cmp::Ordering;
 
