@@ -345,6 +345,8 @@ fn real_traffic() -> Vec<(serde_json::Value, serde_json::Value)> {
             "scenarios": ["healthy", "unhealthy", "crash-after=8s:1", "unschedulable"],
             "timing": {"start_latency": "2s"}, "engine_version": "27.0", "format": "markdown"}),
         serde_json::json!({"api_version": 1, "op": "plan", "project": project(&["compose.yml"])}),
+        serde_json::json!({"api_version": 1, "op": "engine-spec", "project": project(&desired),
+            "stack": "quotes", "engine_version": "20.10"}),
         // Failures of every kind.
         serde_json::json!({"api_version": 1, "op": "config", "project": project(&["nope.yml"])}),
         serde_json::json!({"api_version": 1, "op": "config", "project": {
@@ -401,6 +403,7 @@ fn api_schemas_are_current_and_describe_real_traffic() {
         kinds.into_iter().collect::<Vec<_>>(),
         [
             "config",
+            "engine-spec",
             "error:invalid-input",
             "error:invalid-request",
             "error:io",
@@ -437,6 +440,7 @@ fn every_response_round_trips_through_json() {
                 Output::Explain(_) => "explain",
                 Output::Rules(_) => "rules",
                 Output::Version(_) => "version",
+                Output::EngineSpec(_) => "engine-spec",
             };
             assert_eq!(kind, op, "an {op} result read back as {kind}");
         }

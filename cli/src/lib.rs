@@ -9,8 +9,10 @@
 //! the sub-command, as with `docker compose`.
 
 mod completions;
+mod engine_spec;
 mod exit;
 pub mod fs;
+mod live;
 mod output;
 mod playground;
 mod stdin;
@@ -75,11 +77,13 @@ enum Command {
     /// Parse, resolve and render the Compose files in canonical format (like `docker compose config`)
     Config(ConfigArgs),
     /// Preview a deploy: what changes per service, and Swarm's rolling update and rollback step by step
-    Plan(PlanArgs),
+    Plan(Box<PlanArgs>),
     /// Check the merged stack against Compose and Swarm rules (update, rollback, healthcheck, stack deploy)
     Lint(LintArgs),
     /// Print the documentation of a lint rule (by id or name)
     Explain(ExplainArgs),
+    /// Print the Engine objects `docker stack deploy` creates (networks, configs, secrets, service specs) as JSON
+    EngineSpec(engine_spec::EngineSpecArgs),
     /// Serve the browser playground (built by scripts/build-wasm) on 127.0.0.1
     Playground(playground::PlaygroundArgs),
 }
@@ -142,6 +146,15 @@ struct PlanArgs {
     /// The currently deployed file set (repeatable, in -f order); without it, nothing is deployed
     #[arg(long = "from-file", value_name = "FILE")]
     from_files: Vec<String>,
+    /// Plan from what a Swarm runs: the JSON `docker service inspect` prints for the stack's services (- for stdin)
+    #[arg(long = "from-live", value_name = "FILE", conflicts_with = "from_files")]
+    from_live: Option<String>,
+    /// Network names for the live specs' network IDs: the JSON `docker network inspect` prints
+    #[arg(long = "live-networks", value_name = "FILE", requires = "from_live")]
+    live_networks: Option<String>,
+    /// Stack name (default: the live services' com.docker.stack.namespace label, else the project name)
+    #[arg(long, value_name = "NAME")]
+    stack: Option<String>,
     /// Only these services (repeatable)
     #[arg(long = "service", value_name = "SERVICE")]
     services: Vec<String>,
@@ -397,6 +410,7 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Command::Plan(args) => run_plan(&cli.project, &args, io),
         Command::Lint(args) => run_lint(&cli.project, &args, io),
         Command::Explain(args) => run_explain(&args, io),
+        Command::EngineSpec(args) => engine_spec::run(&cli.project, &args, io),
         Command::Playground(args) => playground::run(&args, io),
     }
 }
@@ -571,7 +585,39 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
 
 /// Runs `plan`: whether the deploy changes anything, or the exit status of its failure.
 fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool, u8> {
+    // stdin can be read once: refuse two inputs that both want it rather than give one of
+    // them nothing.
+    let stdin_readers = project.files.iter().filter(|f| *f == "-").count()
+        + [&args.from_live, &args.live_networks]
+            .iter()
+            .filter(|p| p.as_deref() == Some("-"))
+            .count()
+        + args.from_files.iter().filter(|f| *f == "-").count();
+    if stdin_readers > 1 {
+        let _ = writeln!(
+            io.stderr,
+            "error: only one input can be read from stdin (`-`); {stdin_readers} ask for it"
+        );
+        return Err(exit::USAGE_OR_IO);
+    }
+    let live = match &args.from_live {
+        Some(path) => match live::services(path, project.max_file_size, io) {
+            Ok(services) => Some(services),
+            Err(status) => return Err(status),
+        },
+        None => None,
+    };
+    let live_names = match &args.live_networks {
+        Some(path) => match live::names(path, project.max_file_size, io) {
+            Ok(names) => names,
+            Err(status) => return Err(status),
+        },
+        None => Default::default(),
+    };
     let request = api::PlanRequest {
+        live,
+        live_names,
+        stack: args.stack.clone(),
         project: project_input(project, io),
         from_files: args.from_files.clone(),
         services: args.services.clone(),

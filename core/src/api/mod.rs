@@ -29,6 +29,7 @@ pub use ops::{
     PlanRequest, PlanResult, RelatedEntry, RuleDoc, RuleInfo, RulesResult, TargetEntry, TargetName,
     TimingInput, Tool,
 };
+pub use ops::{EngineSpecRequest, EngineSpecResult};
 pub use project::{FileContent, LoadWarning, ProjectInput, WarningCode};
 
 use crate::source::{FileSource, Location, SourceSet};
@@ -47,8 +48,7 @@ pub struct Request {
     pub operation: Operation,
 }
 
-/// The operations of the API. (`engine-spec`, the Engine `ServiceSpec`s `docker stack deploy`
-/// would send, joins them with the typed Swarm model.)
+/// The operations of the API.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "kebab-case")]
@@ -59,6 +59,8 @@ pub enum Operation {
     Lint(LintRequest),
     /// The plan of a deploy, as a plan file.
     Plan(PlanRequest),
+    /// The Engine objects `docker stack deploy` would create (the typed Swarm model).
+    EngineSpec(EngineSpecRequest),
     /// The documentation of one lint rule.
     Explain(ExplainRequest),
     /// Every lint rule.
@@ -74,6 +76,7 @@ impl Operation {
             Operation::Config(_) => "config",
             Operation::Lint(_) => "lint",
             Operation::Plan(_) => "plan",
+            Operation::EngineSpec(_) => "engine-spec",
             Operation::Explain(_) => "explain",
             Operation::Rules {} => "rules",
             Operation::Version {} => "version",
@@ -103,6 +106,7 @@ pub enum Output {
     // Order matters for reading back (untagged): the most specific shapes first.
     Plan(Box<PlanResult>),
     Lint(Box<LintResult>),
+    EngineSpec(Box<EngineSpecResult>),
     Config(ConfigResult),
     Explain(RuleDoc),
     Rules(RulesResult),
@@ -237,6 +241,9 @@ fn handle_in(request: Request, files: Option<&dyn FileSource>) -> Response {
         Operation::Config(r) => ops::config(&r, files).map(Output::Config),
         Operation::Lint(r) => ops::lint(&r, files).map(|r| Output::Lint(Box::new(r))),
         Operation::Plan(r) => ops::plan(&r, files).map(|r| Output::Plan(Box::new(r))),
+        Operation::EngineSpec(r) => {
+            ops::engine_spec(&r, files).map(|r| Output::EngineSpec(Box::new(r)))
+        }
         Operation::Explain(r) => ops::explain(&r).map(Output::Explain),
         Operation::Rules {} => Ok(Output::Rules(ops::rules())),
         Operation::Version {} => Ok(Output::Version(version_info())),
@@ -371,6 +378,135 @@ mod tests {
             panic!("{response:?}")
         };
         assert_eq!(result.output.as_deref(), Some("web\n"));
+    }
+
+    #[test]
+    fn engine_spec_converts_and_places_a_refusal_in_its_file() {
+        let response = call(
+            r#"{"api_version":1,"op":"engine-spec","stack":"s","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    image: nginx\n    secrets: [token]\nsecrets:\n  token: {file: ./t.txt}\n","t.txt":"hunter2"}}}"#,
+        );
+        let Some(Output::EngineSpec(result)) = response.result else {
+            panic!("not an engine-spec result: {response:?}")
+        };
+        let spec = &result.engine_spec;
+        assert_eq!(spec["services"][0]["Spec"]["Name"], "s_web");
+        assert_eq!(
+            spec["services"][0]["Spec"]["TaskTemplate"]["ContainerSpec"]["Secrets"][0]["SecretID"],
+            "s_token"
+        );
+        assert_eq!(spec["secrets"][0]["Spec"]["Name"], "s_token");
+        assert!(!result.output.contains("hunter2"), "{}", result.output);
+        assert!(!result.output.contains("aHVudGVyMg"), "{}", result.output);
+        let names: Vec<&str> = result.inputs.iter().map(|i| i.path.as_str()).collect();
+        assert!(names.contains(&"t.txt"), "{names:?}");
+
+        let refused = call(
+            r#"{"api_version":1,"op":"engine-spec","stack":"s","project":{"working_directory":"/p",
+                "files":{"compose.yml":"services:\n  web:\n    image: nginx\n    deploy:\n      mode: global\n      replicas: 2\n"}}}"#,
+        );
+        let error = refused.error.expect("an error");
+        assert_eq!(error.kind, ApiErrorKind::InvalidInput, "{error:?}");
+        let location = error.location.expect("a location");
+        assert_eq!((location.file.as_str(), location.line), ("compose.yml", 6));
+    }
+
+    /// Live services as `docker service inspect` shows a stack deployed from `files`:
+    /// the engine-spec conversion with swarmkit's defaults inserted and network IDs for names.
+    fn live_of(files: &serde_json::Value, stack: &str) -> Vec<serde_json::Value> {
+        let request = serde_json::json!({"api_version": 1, "op": "engine-spec", "stack": stack,
+            "project": {"working_directory": "/p", "files": files}});
+        let response = call(&request.to_string());
+        let Some(Output::EngineSpec(result)) = response.result else {
+            panic!("{response:?}")
+        };
+        let mut out = Vec::new();
+        for (i, service) in result.engine_spec["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let spec: crate::swarm::ServiceSpec =
+                serde_json::from_value(service["Spec"].clone()).expect("spec");
+            let mut shown = spec.with_swarm_defaults();
+            for n in &mut shown.task_template.networks {
+                n.target = format!("id-of-{}", n.target);
+            }
+            out.push(
+                serde_json::json!({"ID": format!("svc{i}"), "Version": {"Index": 10 + i},
+                "Spec": shown, "PreviousSpec": spec}),
+            );
+        }
+        out
+    }
+
+    fn plan_of(request: serde_json::Value) -> crate::plan::Plan {
+        let response = call(&request.to_string());
+        let Some(Output::Plan(result)) = response.result else {
+            panic!("{response:?}")
+        };
+        result.plan_file.plan
+    }
+
+    #[test]
+    fn a_plan_from_live_services_of_the_same_files_is_unchanged() {
+        let v1 = serde_json::json!({"compose.yml": "services:\n  api:\n    image: a:1\n    networks: [back]\n  web:\n    image: w:1\n    networks: [back, front]\n    ports: [\"80:8080\"]\n    deploy: {replicas: 2, update_config: {order: start-first}}\nnetworks:\n  back: {}\n  front: {}\n"});
+        let live = live_of(&v1, "s");
+        let same = plan_of(serde_json::json!({"api_version": 1, "op": "plan",
+            "project": {"working_directory": "/p", "files": v1}, "live": live}));
+        let actions: Vec<_> = same
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s.action))
+            .collect();
+        use crate::plan::transition::Action;
+        assert_eq!(
+            actions,
+            [("api", Action::Unchanged), ("web", Action::Unchanged)]
+        );
+        assert!(!same.changes);
+
+        let v2 = serde_json::json!({"compose.yml": v1["compose.yml"].as_str().unwrap().replace("a:1", "a:2")});
+        let changed = plan_of(serde_json::json!({"api_version": 1, "op": "plan",
+            "project": {"working_directory": "/p", "files": v2}, "live": live}));
+        let actions: Vec<_> = changed
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s.action))
+            .collect();
+        assert_eq!(
+            actions,
+            [("api", Action::RollingUpdate), ("web", Action::Unchanged)]
+        );
+        let api = &changed.services[0];
+        let paths: Vec<&str> = api.changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Labels.com.docker.stack.image",
+                "TaskTemplate.ContainerSpec.Image"
+            ]
+        );
+        assert!(!api.simulations.is_empty());
+        assert!(changed.changes);
+
+        // A stack name that is not the services' own finds no live service: all are created.
+        let other = plan_of(
+            serde_json::json!({"api_version": 1, "op": "plan", "stack": "t",
+            "project": {"working_directory": "/p", "files": v1}, "live": live}),
+        );
+        assert!(other.services.iter().all(|s| s.action == Action::Create));
+        // Live services and from-files together are refused.
+        let both = call(
+            &serde_json::json!({"api_version": 1, "op": "plan", "live": live,
+            "from_files": ["compose.yml"], "project": {"working_directory": "/p", "files": v1}})
+            .to_string(),
+        );
+        assert_eq!(
+            both.error.map(|e| e.kind),
+            Some(ApiErrorKind::InvalidRequest)
+        );
     }
 
     #[test]

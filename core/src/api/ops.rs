@@ -507,6 +507,73 @@ pub struct PlanRequest {
     pub nodes: Option<u32>,
     /// Also render the plan in this format into `output`.
     pub format: PlanFormat,
+    /// The services a Swarm runs now: the JSON array `docker service inspect` prints for the
+    /// stack's services (or the `GET /services/{id}` objects). When present, the plan starts
+    /// from them (not from `from_files`). Services of other stacks are ignored.
+    pub live: Option<Vec<crate::swarm::Service>>,
+    /// Names of the live objects by ID, for the network IDs live specs reference
+    /// (`TaskTemplate.Networks[].Target`): `{"7sxchgc3…": "quotes_backend"}`. IDs not named
+    /// here are named by matching the live attachments against the desired ones, where only
+    /// one name fits (a warning says so).
+    pub live_names: std::collections::BTreeMap<String, String>,
+    /// The stack name (`docker stack deploy … STACK`). Default: the live services'
+    /// `com.docker.stack.namespace` label; without live services, the project name.
+    pub stack: Option<String>,
+}
+
+/// The stack a live plan is about: `requested`, else the one namespace label every live
+/// service carries.
+fn live_stack(
+    requested: Option<&str>,
+    live: &[crate::swarm::Service],
+) -> Result<Option<String>, ApiError> {
+    if let Some(stack) = requested {
+        check_stack_name(stack)?;
+        return Ok(Some(stack.to_owned()));
+    }
+    let mut labels: Vec<&str> = live
+        .iter()
+        .filter_map(|s| {
+            s.spec
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::swarm::defaults::LABEL_NAMESPACE))
+                .map(String::as_str)
+        })
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    match labels.as_slice() {
+        [] if live.is_empty() => Ok(None),
+        [] => Err(invalid_request(
+            "no live service carries a com.docker.stack.namespace label: name the stack (--stack)",
+        )),
+        [one] => Ok(Some((*one).to_owned())),
+        many => Err(invalid_request(format!(
+            "the live services belong to several stacks ({}): name one (--stack)",
+            many.join(", ")
+        ))),
+    }
+}
+
+/// The live services of `stack`: those with its namespace label (or, unlabelled, its name
+/// prefix), as `docker stack deploy` finds them.
+fn of_stack(live: &[crate::swarm::Service], stack: &str) -> Vec<crate::swarm::Service> {
+    let prefix = format!("{stack}_");
+    live.iter()
+        .filter(|s| {
+            match s
+                .spec
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::swarm::defaults::LABEL_NAMESPACE))
+            {
+                Some(label) => label == stack,
+                None => s.spec.name.starts_with(&prefix),
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// The simulator's latencies, as Go durations (`1s`, `200ms`).
@@ -599,8 +666,13 @@ pub(super) fn plan(
     let files = memory(input, fallback)?;
     // One cache for both loads: a file both read (`.env`, a shared base) is read once.
     let shared = ReadLog::new(&files);
-    let (desired, _, desired_read) =
+    let (desired, project_name, desired_read) =
         load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    if request.live.is_some() && !request.from_files.is_empty() {
+        return Err(invalid_request(
+            "a plan starts from live services or from files, not both",
+        ));
+    }
     let current = if request.from_files.is_empty() {
         None
     } else {
@@ -622,11 +694,78 @@ pub(super) fn plan(
         nodes,
         timing,
     };
-    let plan = crate::plan::plan(current.as_ref().map(|(l, _, _)| l), &desired, &opts);
+    let live = request.live.as_deref().unwrap_or_default();
+    let stack_name = match live_stack(request.stack.as_deref(), live)? {
+        Some(stack) => stack,
+        None => project_name.clone(),
+    };
+    // What `docker stack deploy` would send: a refusal is an error, placed in its file.
+    let converted = ReadLog::new(&shared);
+    let desired_stack = convert_stack(&desired, &stack_name, &converted, request.engine_version)?;
+    let current_stack = match &current {
+        Some((loaded, _, _)) => Some(convert_stack(
+            loaded,
+            &stack_name,
+            &shared,
+            request.engine_version,
+        )?),
+        None => None,
+    };
+    let mut warnings = project::warnings(&desired);
+    let live = of_stack(live, &stack_name);
+    let mut networks = request.live_names.clone();
+    if request.live.is_some() {
+        let pairs: Vec<_> = live
+            .iter()
+            .map(|s| {
+                let key = s.spec.name.strip_prefix(&format!("{stack_name}_"));
+                (
+                    &s.spec,
+                    key.and_then(|k| desired_stack.service(k)).map(|d| &d.spec),
+                )
+            })
+            .collect();
+        let inferred = crate::swarm::diff::infer_network_names(&pairs, &networks);
+        if !inferred.is_empty() {
+            let list: Vec<String> = inferred
+                .iter()
+                .map(|(id, name)| format!("{id} = {name}"))
+                .collect();
+            warnings.push(LoadWarning {
+                code: crate::loader::WarningCode::LiveNetworksInferred,
+                message: format!(
+                    "live network IDs named by matching the services' attachments with the files ({}); give live_names (--live-networks) to be certain",
+                    list.join(", ")
+                ),
+                location: None,
+            });
+        }
+        networks.extend(inferred);
+    }
+    let current_state = match (&current, &request.live) {
+        (Some((loaded, _, _)), _) => crate::plan::Current::Files {
+            loaded,
+            stack: current_stack.as_ref(),
+        },
+        (None, Some(_)) => crate::plan::Current::Live {
+            services: &live,
+            networks: &networks,
+        },
+        (None, None) => crate::plan::Current::Nothing,
+    };
+    let plan = crate::plan::plan_from(current_state, &desired, Some(&desired_stack), &opts);
     let display = |p: &str| input.display_name(p);
     let mut inputs = plan_file::inputs("desired", &desired_read, &display);
+    inputs.extend(plan_file::inputs("desired", &converted.files(), &display));
     if let Some((_, _, read)) = &current {
         inputs.extend(plan_file::inputs("current", read, &display));
+    }
+    if let Some(all) = &request.live {
+        inputs.push(InputFile {
+            role: "current".to_owned(),
+            path: "live services".to_owned(),
+            sha256: plan_file::sha256_hex(&serde_json::to_vec(all).unwrap_or_default()),
+        });
     }
     let document = plan_file::build(plan, inputs);
     let output = match request.format {
@@ -641,7 +780,98 @@ pub(super) fn plan(
     Ok(PlanResult {
         plan_file: document,
         output,
-        warnings: project::warnings(&desired),
+        warnings,
+    })
+}
+
+// ----------------------------------------------------------------------------- engine-spec
+
+/// `engine-spec`: the Engine objects `docker stack deploy STACK` creates for the files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSpecRequest {
+    pub project: ProjectInput,
+    /// The stack name (`docker stack deploy … STACK`): objects are named `<stack>_<key>`.
+    pub stack: String,
+    /// Docker Engine version the stack goes to (default 27.0): the Engine drops fields newer
+    /// than its API (healthcheck `StartInterval` needs Engine 25, `OomScoreAdj` 27).
+    pub engine_version: Option<EngineVersion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EngineSpecResult {
+    pub stack: String,
+    /// `{"networks": [{"Name", …}], "configs": [{"Spec"}], "secrets": [{"Spec"}],
+    /// "services": [{"Spec"}]}`: each `Spec` as the Engine stores it after `docker stack
+    /// deploy`, ID fields (network `Target`, `ConfigID`, `SecretID`) holding names. Secret
+    /// data is never included.
+    pub engine_spec: serde_json::Value,
+    /// `engine_spec` pretty-printed, as `stackplan engine-spec` prints it.
+    pub output: String,
+    /// The load's warnings.
+    pub warnings: Vec<LoadWarning>,
+    /// Every file read (config and secret files included), with its sha256.
+    pub inputs: Vec<InputFile>,
+}
+
+/// The API version of the Engine a request names (default: Engine 27).
+fn api_version_of(engine: Option<EngineVersion>) -> crate::swarm::ApiVersion {
+    crate::swarm::ApiVersion::of_engine_major(engine.unwrap_or(EngineVersion::DEFAULT).major)
+}
+
+/// `docker stack deploy`'s own check of a stack name (a valid object-name prefix).
+fn check_stack_name(stack: &str) -> Result<(), ApiError> {
+    let valid = !stack.is_empty()
+        && stack
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && stack.starts_with(|c: char| c.is_ascii_alphanumeric());
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid_request(format!(
+            "stack name {stack:?}: letters, digits, '_', '-' and '.', starting with a letter or digit"
+        )))
+    }
+}
+
+/// Converts a loaded project into a stack, placing a refusal in its file.
+fn convert_stack(
+    loaded: &Loaded,
+    stack: &str,
+    files: &dyn FileSource,
+    engine: Option<EngineVersion>,
+) -> Result<crate::swarm::Stack, ApiError> {
+    let opts = crate::swarm::ConvertOptions {
+        api_version: api_version_of(engine),
+    };
+    crate::swarm::convert(loaded, stack, files, &opts).map_err(|e| ApiError {
+        location: e.origin.as_ref().and_then(|o| loaded.sources.location(o)),
+        ..ApiError::new(ApiErrorKind::InvalidInput, e.message.clone())
+    })
+}
+
+pub(super) fn engine_spec(
+    request: &EngineSpecRequest,
+    fallback: Option<&dyn FileSource>,
+) -> Result<EngineSpecResult, ApiError> {
+    check_stack_name(&request.stack)?;
+    let input = &request.project;
+    let files = memory(input, fallback)?;
+    let shared = ReadLog::new(&files);
+    let (loaded, _, _) = load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    let stack = convert_stack(&loaded, &request.stack, &shared, request.engine_version)?;
+    let engine_spec = stack.engine_spec();
+    let output = serde_json::to_string_pretty(&engine_spec).unwrap_or_default() + "\n";
+    Ok(EngineSpecResult {
+        stack: request.stack.clone(),
+        engine_spec,
+        output,
+        warnings: project::warnings(&loaded),
+        inputs: plan_file::inputs("desired", &shared.files(), &|p| input.display_name(p)),
     })
 }
 

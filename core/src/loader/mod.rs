@@ -104,6 +104,9 @@ pub enum WarningCode {
     ObsoleteVersion,
     /// A path starts with `~` but the environment has no `HOME`: it stays as written.
     HomeNotSet,
+    /// A plan from live services named network IDs by matching the services' attachments
+    /// with the files (no `live_names` for them).
+    LiveNetworksInferred,
 }
 
 impl WarningCode {
@@ -112,6 +115,7 @@ impl WarningCode {
         WarningCode::VariableNotSet,
         WarningCode::ObsoleteVersion,
         WarningCode::HomeNotSet,
+        WarningCode::LiveNetworksInferred,
     ];
 
     /// The code as it appears in JSON.
@@ -120,6 +124,7 @@ impl WarningCode {
             WarningCode::VariableNotSet => "variable-not-set",
             WarningCode::ObsoleteVersion => "obsolete-version",
             WarningCode::HomeNotSet => "home-not-set",
+            WarningCode::LiveNetworksInferred => "live-networks-inferred",
         }
     }
 }

@@ -534,3 +534,85 @@ fn last_written<'a>(files: &'a [Vec<Node>], service: &str, path: &[&str]) -> Opt
         })
         .next_back()
 }
+
+/// The simulator's input from the typed Engine spec (what `docker stack deploy` sends, or
+/// what a live Swarm runs): mode and replicas, update and rollback config, healthcheck, stop
+/// grace period, restart policy, host-mode ports. `nodes` is the node count a global
+/// service runs on. Durations: nanoseconds → milliseconds; an Engine zero (`Monitor`,
+/// healthcheck durations and retries) is "unset", as swarmkit and the Engine read it.
+pub fn rollout_spec(spec: &crate::swarm::ServiceSpec, nodes: u32) -> ServiceSpec {
+    let mode = &spec.mode;
+    let mode = if mode.global.is_some() || mode.global_job.is_some() {
+        ServiceMode::Global { nodes }
+    } else {
+        let replicas = match (&mode.replicated, &mode.replicated_job) {
+            (Some(r), _) => r.replicas.unwrap_or(d::REPLICAS),
+            (None, Some(job)) => job.max_concurrent.unwrap_or(d::REPLICAS),
+            (None, None) => d::REPLICAS,
+        };
+        ServiceMode::Replicated {
+            replicas: u32::try_from(replicas).unwrap_or(u32::MAX),
+        }
+    };
+    let update = |c: &crate::swarm::UpdateConfig| UpdateConfig {
+        parallelism: c.parallelism,
+        delay_ms: d::ms(c.delay),
+        failure_action: match c.failure_action.as_str() {
+            "continue" => FailureAction::Continue,
+            "rollback" => FailureAction::Rollback,
+            _ => FailureAction::Pause,
+        },
+        monitor_ms: (c.monitor > 0).then(|| d::ms(c.monitor)),
+        max_failure_ratio: c.max_failure_ratio,
+        order: if c.order == "start-first" {
+            UpdateOrder::StartFirst
+        } else {
+            UpdateOrder::StopFirst
+        },
+    };
+    let container = spec.task_template.container_spec.as_ref();
+    let optional_ms = |ns: i64| (ns > 0).then(|| d::ms(ns));
+    let healthcheck = container
+        .and_then(|c| c.healthcheck.as_ref())
+        .map(|h| Healthcheck {
+            test: if h.test.first().map(String::as_str) == Some("NONE") {
+                HealthTest::None
+            } else {
+                HealthTest::Present
+            },
+            interval_ms: optional_ms(h.interval),
+            timeout_ms: optional_ms(h.timeout),
+            retries: (h.retries > 0)
+                .then(|| u32::try_from(h.retries).ok())
+                .flatten(),
+            start_period_ms: optional_ms(h.start_period),
+            start_interval_ms: optional_ms(h.start_interval),
+        });
+    let restart_policy = spec
+        .task_template
+        .restart_policy
+        .as_ref()
+        .map(|p| RestartPolicy {
+            condition: match p.condition.as_str() {
+                "none" => RestartCondition::None,
+                "on-failure" => RestartCondition::OnFailure,
+                _ => RestartCondition::Any,
+            },
+            delay_ms: p.delay.map(d::ms),
+            max_attempts: p.max_attempts.unwrap_or(d::RESTART_MAX_ATTEMPTS),
+            window_ms: d::ms(p.window.unwrap_or(d::RESTART_WINDOW_NS)),
+        });
+    ServiceSpec {
+        mode,
+        update_config: spec.update_config.as_ref().map(update),
+        rollback_config: spec.rollback_config.as_ref().map(update),
+        healthcheck,
+        stop_grace_period_ms: container.and_then(|c| c.stop_grace_period).map(d::ms),
+        restart_policy,
+        networked: true,
+        host_mode_ports: spec
+            .endpoint_spec
+            .as_ref()
+            .is_some_and(|e| e.ports.iter().any(|p| p.publish_mode == "host")),
+    }
+}

@@ -11,6 +11,7 @@ pub mod transition;
 
 use crate::loader::Loaded;
 use crate::rollout::{self, RolloutPlan, RolloutRequest, Scenario, Timing};
+use crate::swarm::{self, Stack, diff::NamesById};
 use crate::tree::Node;
 use effective::{EffectiveService, effective_service};
 use serde::{Deserialize, Serialize};
@@ -59,7 +60,13 @@ pub struct Plan {
 pub struct ServicePlan {
     pub name: String,
     pub action: Action,
+    /// What changes, in the inputs' own terms: Compose paths between two file sets, Engine
+    /// paths (`TaskTemplate.ContainerSpec.Image`) from a live Swarm.
     pub changes: Vec<FieldChange>,
+    /// What changes in the Engine spec `docker stack deploy` sends (Engine paths); the action
+    /// is decided on these, with swarmkit's rule for what replaces a task.
+    #[serde(default)]
+    pub spec_changes: Vec<FieldChange>,
     /// The effective spec being deployed (absent for a removal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<EffectiveService>,
@@ -92,14 +99,109 @@ fn services_of(loaded: Option<&Loaded>) -> Vec<(String, Node)> {
         .unwrap_or_default()
 }
 
+/// What a plan starts from.
+#[derive(Clone, Copy, Debug)]
+pub enum Current<'a> {
+    /// Nothing is deployed.
+    Nothing,
+    /// The stack deployed from these files (converted like the desired ones).
+    Files {
+        loaded: &'a Loaded,
+        stack: Option<&'a Stack>,
+    },
+    /// What a Swarm runs: the stack's services as `docker service inspect` prints them,
+    /// and the names of the network IDs they reference.
+    Live {
+        services: &'a [swarm::Service],
+        networks: &'a NamesById,
+    },
+}
+
+/// A FileSource for a conversion that only needs the service specs (config and secret data
+/// do not enter a service spec).
+struct NoData;
+
+impl crate::source::FileSource for NoData {
+    fn read(&self, _: &str) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
+    }
+    fn is_file(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// The stack a plan converts files into, for comparison (the name is the same on both sides).
+fn typed(loaded: &Loaded, opts: &PlanOptions) -> Option<Stack> {
+    let convert = swarm::ConvertOptions {
+        api_version: swarm::ApiVersion::of_engine_major(opts.engine_major_version),
+    };
+    swarm::convert(loaded, PLAN_STACK, &NoData, &convert).ok()
+}
+
+/// The stack name files-to-files plans convert under (any name: both sides use it).
+const PLAN_STACK: &str = "stack";
+
 /// Plans the transition from `current` (None: nothing deployed) to `desired`.
 pub fn plan(current: Option<&Loaded>, desired: &Loaded, opts: &PlanOptions) -> Plan {
-    let old = services_of(current);
-    let new = services_of(Some(desired));
-    let mut names: Vec<String> = old
+    let desired_stack = typed(desired, opts);
+    let current_stack = current.and_then(|l| typed(l, opts));
+    let current = match current {
+        None => Current::Nothing,
+        Some(loaded) => Current::Files {
+            loaded,
+            stack: current_stack.as_ref(),
+        },
+    };
+    plan_from(current, desired, desired_stack.as_ref(), opts)
+}
+
+/// One side of a service's transition.
+#[derive(Clone, Copy, Default)]
+struct Side<'a> {
+    tree: Option<&'a Node>,
+    spec: Option<&'a swarm::ServiceSpec>,
+    /// The live service (its `PreviousSpec`).
+    live: Option<&'a swarm::Service>,
+}
+
+/// Plans the transition from `current` to `desired`, whose conversion is `desired_stack`
+/// (the action per service comes from the typed specs; without them, from the printed
+/// models).
+pub fn plan_from(
+    current: Current<'_>,
+    desired: &Loaded,
+    desired_stack: Option<&Stack>,
+    opts: &PlanOptions,
+) -> Plan {
+    let old_trees = match current {
+        Current::Files { loaded, .. } => services_of(Some(loaded)),
+        _ => Vec::new(),
+    };
+    let new_trees = services_of(Some(desired));
+    let spec_of = |stack: Option<&'_ Stack>, key: &str| {
+        stack.and_then(|s| s.service(key)).map(|s| s.spec.clone())
+    };
+    let (live_services, networks, live_prefix) = match current {
+        Current::Live { services, networks } => {
+            let prefix = desired_stack
+                .map(|s| format!("{}_", s.name))
+                .unwrap_or_default();
+            (services, networks.clone(), prefix)
+        }
+        _ => (&[][..], NamesById::new(), String::new()),
+    };
+    let live_key = |s: &swarm::Service| {
+        s.spec
+            .name
+            .strip_prefix(&live_prefix)
+            .unwrap_or(&s.spec.name)
+            .to_owned()
+    };
+    let mut names: Vec<String> = old_trees
         .iter()
-        .chain(new.iter())
+        .chain(new_trees.iter())
         .map(|(n, _)| n.clone())
+        .chain(live_services.iter().map(live_key))
         .collect();
     names.sort();
     names.dedup();
@@ -117,11 +219,42 @@ pub fn plan(current: Option<&Loaded>, desired: &Loaded, opts: &PlanOptions) -> P
     } else {
         opts.scenarios.clone()
     };
+    let current_stack = match current {
+        Current::Files { stack, .. } => stack,
+        _ => None,
+    };
     let mut services = Vec::new();
     for name in names {
-        let from = old.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
-        let to = new.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
-        services.push(plan_service(&name, from, to, desired, opts, &scenarios));
+        let tree = |list: &'_ [(String, Node)]| -> Option<Node> {
+            list.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| s.clone())
+        };
+        let (from_tree, to_tree) = (tree(&old_trees), tree(&new_trees));
+        let live = live_services.iter().find(|s| live_key(s) == name);
+        let from_spec = match current {
+            Current::Live { .. } => live.map(|s| s.spec.clone()),
+            _ => spec_of(current_stack, &name),
+        };
+        let to_spec = spec_of(desired_stack, &name);
+        let from = Side {
+            tree: from_tree.as_ref(),
+            spec: from_spec.as_ref(),
+            live,
+        };
+        let to = Side {
+            tree: to_tree.as_ref(),
+            spec: to_spec.as_ref(),
+            live: None,
+        };
+        let typed = match current {
+            Current::Nothing => true,
+            Current::Files { stack, .. } => stack.is_some() && desired_stack.is_some(),
+            Current::Live { .. } => desired_stack.is_some(),
+        };
+        services.push(plan_service(
+            &name, from, to, typed, &networks, desired, opts, &scenarios,
+        ));
     }
     Plan {
         changes: services.iter().any(|s| s.action != Action::Unchanged),
@@ -129,41 +262,152 @@ pub fn plan(current: Option<&Loaded>, desired: &Loaded, opts: &PlanOptions) -> P
     }
 }
 
+fn action_of(class: swarm::diff::Class) -> Action {
+    use swarm::diff::Class;
+    match class {
+        Class::Create => Action::Create,
+        Class::Rolling => Action::RollingUpdate,
+        Class::InPlace => Action::InPlaceUpdate,
+        Class::Scale => Action::Scale,
+        Class::Remove => Action::Remove,
+        Class::Unchanged => Action::Unchanged,
+    }
+}
+
+fn field_change(c: &swarm::diff::SpecChange) -> FieldChange {
+    FieldChange {
+        kind: match (&c.from, &c.to) {
+            (None, _) => transition::ChangeKind::Added,
+            (_, None) => transition::ChangeKind::Removed,
+            _ => transition::ChangeKind::Changed,
+        },
+        path: c.path.clone(),
+        from: c.from.clone(),
+        to: c.to.clone(),
+        replaces_tasks: c.region.dirties_tasks(),
+    }
+}
+
+fn image_of(spec: &swarm::ServiceSpec) -> &str {
+    spec.task_template
+        .container_spec
+        .as_ref()
+        .map_or("", |c| c.image.as_str())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn plan_service(
     name: &str,
-    from: Option<&Node>,
-    to: Option<&Node>,
+    from: Side<'_>,
+    to: Side<'_>,
+    typed: bool,
+    networks: &NamesById,
     desired: &Loaded,
     opts: &PlanOptions,
     scenarios: &[Scenario],
 ) -> ServicePlan {
-    let changes = match (from, to) {
-        (Some(a), Some(b)) => transition::diff(a, b),
-        _ => Vec::new(),
+    let present = |s: &Side<'_>| s.tree.is_some() || s.spec.is_some();
+    let (action, spec_changes, regions) = if typed {
+        let d = swarm::diff::diff(
+            from.spec.filter(|_| present(&from)),
+            to.spec.filter(|_| present(&to)),
+            networks,
+        );
+        let regions: Vec<swarm::diff::Region> = d.changes.iter().map(|c| c.region).collect();
+        (
+            action_of(d.class),
+            d.changes.iter().map(field_change).collect::<Vec<_>>(),
+            regions,
+        )
+    } else {
+        let changes = match (from.tree, to.tree) {
+            (Some(a), Some(b)) => transition::diff(a, b),
+            _ => Vec::new(),
+        };
+        (
+            transition::classify(from.tree, to.tree, &changes),
+            Vec::new(),
+            Vec::new(),
+        )
     };
-    let action = transition::classify(from, to, &changes);
+    // In the inputs' own language: Compose paths between two file sets, Engine paths from a
+    // live Swarm.
+    let changes = match (from.tree, to.tree) {
+        (Some(a), Some(b)) => transition::diff(a, b),
+        _ => spec_changes.clone(),
+    };
     let mut warnings = Vec::new();
-    let effective_to = to.map(|s| {
+    let effective_to = to.tree.map(|s| {
         let mut e = effective_service(name, s, opts.nodes);
         e.locate(&desired.sources);
+        if let Some(spec) = to.spec {
+            e.spec = effective::rollout_spec(spec, opts.nodes);
+        }
         e
     });
-    let effective_from = from.map(|s| effective_service(name, s, opts.nodes));
+    let effective_from = match (from.tree, from.spec) {
+        (Some(tree), spec) => {
+            let mut e = effective_service(name, tree, opts.nodes);
+            if let Some(spec) = spec {
+                e.spec = effective::rollout_spec(spec, opts.nodes);
+            }
+            Some(e)
+        }
+        (None, Some(spec)) => Some(EffectiveService {
+            name: name.to_owned(),
+            spec: effective::rollout_spec(spec, opts.nodes),
+            fields: Vec::new(),
+            healthcheck_from_image_unknown: false,
+        }),
+        (None, None) => None,
+    };
     let has = |node: Option<&Node>, block: &str| {
         node.and_then(|s| s.get("deploy"))
             .and_then(|d| d.get(block))
             .is_some()
     };
     for block in ["update_config", "rollback_config"] {
-        if has(from, block) && to.is_some() && !has(to, block) {
+        let before = match (from.tree, from.live) {
+            (Some(_), _) => has(from.tree, block),
+            // A live spec always shows both blocks (swarmkit's defaults inserted): it is
+            // "set" when it differs from them.
+            (None, Some(live)) => {
+                let shown = live.spec.with_swarm_defaults();
+                let defaults = swarm::ServiceSpec::default().with_swarm_defaults();
+                if block == "update_config" {
+                    shown.update_config != defaults.update_config
+                } else {
+                    shown.rollback_config != defaults.rollback_config
+                }
+            }
+            (None, None) => false,
+        };
+        if before && to.tree.is_some() && !has(to.tree, block) {
             warnings.push(format!(
                 "this deploy resets {block} to Swarm's defaults because no file sets it any more (docker stack deploy sends the whole spec)"
             ));
         }
     }
+    let previous = from.live.and_then(|l| l.previous_spec.as_ref());
     if action == Action::Unchanged {
         warnings.push(
             "unchanged, but docker stack deploy sends the spec again: Swarm clears the service's UpdateStatus and sets PreviousSpec to this same spec, so a later rollback has nothing to return to".into(),
+        );
+        if let Some(previous) = previous {
+            warnings.push(format!(
+                "today `docker service rollback` would return to the live PreviousSpec (image {}); after this deploy it no longer can",
+                image_of(previous)
+            ));
+        }
+    }
+    if regions.contains(&swarm::diff::Region::Mode) {
+        warnings.push(
+            "the service's mode changes (replicated, global, jobs): the Engine refuses this update, so docker stack deploy fails for this service; remove it first".into(),
+        );
+    }
+    if action == Action::InPlaceUpdate && regions.contains(&swarm::diff::Region::Constraints) {
+        warnings.push(
+            "only the placement constraints change: tasks on nodes that still satisfy them stay; a task on a node that does not is replaced".into(),
         );
     }
     if let Some(e) = &effective_to
@@ -180,14 +424,27 @@ fn plan_service(
         && let (Some(f), Some(t)) = (&effective_from, &effective_to)
     {
         let restored = rollout::EffectiveUpdateConfig::resolve(f.spec.rollback_config.as_ref());
+        let note = if from.live.is_some() {
+            " (the live spec's RollbackConfig)"
+        } else if f.spec.rollback_config.is_none() {
+            " (Swarm defaults: no rollback_config in the current files)"
+        } else {
+            ""
+        };
         warnings.push(format!(
-                "a rollback of this change runs with the rollback_config of the spec being replaced: parallelism {}, failure_action {}, order {}, monitor {}{}",
+                "a rollback of this change runs with the rollback_config of the spec being replaced: parallelism {}, failure_action {}, order {}, monitor {}{note}",
                 restored.parallelism,
                 serde_json::to_value(restored.failure_action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
                 serde_json::to_value(restored.order).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
                 crate::units::format_duration(i64::try_from(restored.monitor_ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)),
-                if f.spec.rollback_config.is_none() { " (Swarm defaults: no rollback_config in the current files)" } else { "" }
             ));
+        if let Some(previous) = previous {
+            warnings.push(format!(
+                "the live PreviousSpec (image {}) is dropped: after this deploy a rollback restores the spec running now (image {}), never the one before it",
+                image_of(previous),
+                from.spec.map_or("", image_of)
+            ));
+        }
         for scenario in scenarios {
             let request = RolloutRequest {
                 from: f.spec.clone(),
@@ -216,6 +473,7 @@ fn plan_service(
         name: name.to_owned(),
         action,
         changes,
+        spec_changes,
         effective: effective_to,
         warnings,
         simulations,

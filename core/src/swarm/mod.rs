@@ -8,6 +8,7 @@ pub mod types;
 
 pub use types::*;
 pub mod convert;
+pub mod diff;
 mod interpolate;
 
 pub use convert::{ApiVersion, ConvertError, ConvertOptions, Stack, StackService, convert};
