@@ -210,6 +210,13 @@ fn remove_stack(name: &str) {
         {
             return;
         }
+        if services.trim().is_empty() && !containers.trim().is_empty() {
+            // Engine 20.10 leaves the containers of job services behind (`Created`) after
+            // `stack rm`; they carry this stack's label, so they are ours to remove.
+            for id in containers.split_whitespace() {
+                let _ = docker(&["rm", "-f", id]);
+            }
+        }
         if services.trim().is_empty() && containers.trim().is_empty() {
             // A network still held by a task that was stopping: remove it again.
             for id in networks.split_whitespace() {

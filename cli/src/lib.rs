@@ -601,17 +601,11 @@ fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool,
         return Err(exit::USAGE_OR_IO);
     }
     let live = match &args.from_live {
-        Some(path) => match live::services(path, project.max_file_size, io) {
-            Ok(services) => Some(services),
-            Err(status) => return Err(status),
-        },
+        Some(path) => Some(live::services(path, project.max_file_size, io)?),
         None => None,
     };
     let live_names = match &args.live_networks {
-        Some(path) => match live::names(path, project.max_file_size, io) {
-            Ok(names) => names,
-            Err(status) => return Err(status),
-        },
+        Some(path) => live::names(path, project.max_file_size, io)?,
         None => Default::default(),
     };
     let request = api::PlanRequest {
