@@ -136,14 +136,24 @@ pub fn process_env() -> indexmap::IndexMap<String, String> {
     std::env::vars().collect()
 }
 
-/// The plugin's `plan` request for this project (nothing deployed as the "from" state: the
-/// host compares the live specs itself, see [`crate::apply`]), rendered as text.
-pub fn plan_request(input: &ProjectInput, services: &[String], engine_version: &str) -> Value {
+/// The plugin's `plan` request for this project: the live services of the stack as the
+/// "from" state (the core's `swarm::diff` decides each service's action and simulates the
+/// rollouts the deploy starts), with the live network names so nothing is guessed. The host
+/// still decides what to send by comparing specs itself (see [`crate::apply`]).
+pub fn plan_request(
+    input: &ProjectInput,
+    stack: &str,
+    live: &crate::apply::Live,
+    services: &[String],
+    engine_version: &str,
+) -> Value {
     let mut request = serde_json::json!({
         "api_version": 1,
         "op": "plan",
         "project": input,
-        "from_files": [],
+        "stack": stack,
+        "live": live.services,
+        "live_names": live.names_by_id(),
         "services": services,
         "scenarios": [],
         "timing": {},

@@ -484,6 +484,18 @@ fn quotes_sequence() {
     let (code, out, _) = release("3-bad", "false", &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("{stack}_web rolled back")), "{out}");
+    // The plugin planned live → desired, so the update has a prediction, and Swarm's rollback
+    // is the one the unhealthy scenario predicted.
+    assert!(
+        out.contains(&format!(
+            "rollout of {stack}_web: healthy release completes at"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("as predicted for an unhealthy release"),
+        "{out}"
+    );
     assert_eq!(update_state(&format!("{stack}_web")), "rollback_completed");
 
     // Release 2 again: what Swarm rolled back to is release 2, so nothing is sent.

@@ -79,7 +79,7 @@ async fn make_plan(
         .iter()
         .map(|s| s.key.clone())
         .collect();
-    let request = project::plan_request(&desired.input, &[], &engine.server_version);
+    let request = project::plan_request(&desired.input, stack, &live, &[], &engine.server_version);
     let answer = plugin
         .call(request.to_string().as_bytes())
         .map_err(|e| e.to_string())?;
