@@ -585,14 +585,19 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
 
 /// Runs `plan`: whether the deploy changes anything, or the exit status of its failure.
 fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool, u8> {
-    // stdin can be read once: refuse two inputs that both want it rather than give one of
-    // them nothing.
-    let stdin_readers = project.files.iter().filter(|f| *f == "-").count()
+    // stdin can be read once: `-f -` and `--from-file -` share one read (the Compose text), but
+    // the live services and the live networks are other documents; refuse two readers rather
+    // than give one of them nothing.
+    let compose_from_stdin = project
+        .files
+        .iter()
+        .chain(&args.from_files)
+        .any(|f| f == "-");
+    let stdin_readers = usize::from(compose_from_stdin)
         + [&args.from_live, &args.live_networks]
             .iter()
             .filter(|p| p.as_deref() == Some("-"))
-            .count()
-        + args.from_files.iter().filter(|f| *f == "-").count();
+            .count();
     if stdin_readers > 1 {
         let _ = writeln!(
             io.stderr,

@@ -837,3 +837,46 @@ fn every_error_names_its_file_and_who_included_it() {
         assert!(e.contains(&format!("{file}:3:14")), "{e}");
     }
 }
+
+#[test]
+fn two_different_documents_from_stdin_are_refused_not_half_read() {
+    let dir = project("stdin-twice", &[("compose.yml", BASE)]);
+    // `-f -` (Compose text) and `--from-live -` (docker service inspect JSON) cannot both be
+    // the one stdin: a usage error that says so, before anything is read.
+    let out = stackplan::run_captured_with_stdin(
+        ["stackplan", "-f", "-", "plan", "--from-live", "-"]
+            .map(String::from)
+            .to_vec(),
+        Default::default(),
+        &dir.to_string_lossy(),
+        BASE.as_bytes(),
+    );
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("only one input can be read from stdin"),
+        "{}",
+        out.stderr
+    );
+    // The live services alone from stdin are fine (here: an empty list, so every service is
+    // a create and the plan has changes).
+    let alone = stackplan::run_captured_with_stdin(
+        [
+            "stackplan",
+            "-f",
+            "compose.yml",
+            "plan",
+            "--from-live",
+            "-",
+            "--stack",
+            "web",
+            "--detailed-exitcode",
+        ]
+        .map(String::from)
+        .to_vec(),
+        Default::default(),
+        &dir.to_string_lossy(),
+        b"[]",
+    );
+    assert_eq!(alone.status, 2, "{}{}", alone.stdout, alone.stderr);
+    assert!(alone.stdout.contains("create"), "{}", alone.stdout);
+}
