@@ -374,40 +374,88 @@ pub(super) fn validate(dict: &Node, file: &str) -> Result<()> {
 }
 
 fn reject_nulls(dict: &Node, file: &str) -> Result<()> {
-    for (path, kind) in NULL_NOT_ALLOWED {
-        let mut found = Vec::new();
-        find(dict, path, &mut Vec::new(), &mut found);
-        if let Some((at, node)) = found.first() {
-            return Err(Error::at(
-                format!("validating {file}: {} must be a {kind}", at.join(".")),
-                node.origin,
-            ));
-        }
+    let table = NullTrie::of(NULL_NOT_ALLOWED);
+    let mut nulls = Vec::new();
+    table.walk(dict, &mut Vec::new(), &mut nulls);
+    // The first entry of the table that has a null, and of its nulls the first in the document
+    // (a stable minimum keeps document order among equal entries).
+    if let Some((entry, at, node)) = nulls.into_iter().min_by_key(|(entry, _, _)| *entry) {
+        return Err(Error::at(
+            format!(
+                "validating {file}: {} must be a {}",
+                at.join("."),
+                NULL_NOT_ALLOWED[entry].1
+            ),
+            node.origin,
+        ));
     }
     Ok(())
 }
 
-/// The null values (without a `!reset`/`!override` tag) at `path` under `node`.
-fn find<'a>(
-    node: &'a Node,
-    path: &[&str],
-    at: &mut Vec<String>,
-    found: &mut Vec<(Vec<String>, &'a Node)>,
-) {
-    let Some((first, rest)) = path.split_first() else {
-        if matches!(node.value, Value::Null) && node.tag == Tag::None {
-            found.push((at.clone(), node));
+/// [`NULL_NOT_ALLOWED`] as a trie, so one walk of the document visits each node under a listed
+/// path once. (Walking the document once per table entry was half of `config`'s instructions on
+/// stack-300.)
+#[derive(Default)]
+struct NullTrie<'t> {
+    /// The table entry that ends here.
+    entry: Option<usize>,
+    named: Vec<(&'t str, NullTrie<'t>)>,
+    any: Option<Box<NullTrie<'t>>>,
+}
+
+impl<'t> NullTrie<'t> {
+    fn of(table: &[(&'t [&'t str], &str)]) -> Self {
+        let mut root = NullTrie::default();
+        for (entry, (path, _)) in table.iter().enumerate() {
+            let mut at = &mut root;
+            for segment in *path {
+                at = if *segment == "*" {
+                    at.any.get_or_insert_with(Box::default)
+                } else {
+                    let i = match at.named.iter().position(|(name, _)| name == segment) {
+                        Some(i) => i,
+                        None => {
+                            at.named.push((segment, NullTrie::default()));
+                            at.named.len() - 1
+                        }
+                    };
+                    &mut at.named[i].1
+                };
+            }
+            at.entry.get_or_insert(entry);
         }
-        return;
-    };
-    let Some(map) = node.as_map() else {
-        return;
-    };
-    for (key, child) in map {
-        if *first == "*" || key.name == *first {
-            at.push(key.name.clone());
-            find(child, rest, at, found);
-            at.pop();
+        root
+    }
+
+    /// Records every untagged null that ends a table path (a `!reset null` is not a value).
+    fn walk<'d>(
+        &self,
+        node: &'d Node,
+        at: &mut Vec<&'d str>,
+        nulls: &mut Vec<(usize, Vec<&'d str>, &'d Node)>,
+    ) {
+        if let Some(entry) = self.entry
+            && matches!(node.value, Value::Null)
+            && node.tag == Tag::None
+        {
+            nulls.push((entry, at.clone(), node));
+        }
+        if self.named.is_empty() && self.any.is_none() {
+            return;
+        }
+        let Some(map) = node.as_map() else {
+            return;
+        };
+        for (key, child) in map {
+            let named = self
+                .named
+                .iter()
+                .find(|(name, _)| *name == key.name.as_str());
+            for next in named.map(|(_, t)| t).into_iter().chain(self.any.as_deref()) {
+                at.push(key.name.as_str());
+                next.walk(child, at, nulls);
+                at.pop();
+            }
         }
     }
 }
