@@ -65,3 +65,32 @@ fn man_page_is_roff_with_the_subcommands() {
         assert!(page.contains(sub), "man page lacks {sub}");
     }
 }
+
+#[test]
+fn every_listed_subcommand_has_its_own_page() {
+    let (status, list, err) = run(&["man", "--list"]);
+    assert_eq!(status, 0, "{err}");
+    let subs: Vec<&str> = list.lines().collect();
+    for expected in ["config", "lint", "plan", "explain", "engine-spec"] {
+        assert!(
+            subs.contains(&expected),
+            "man --list lacks {expected}: {list}"
+        );
+    }
+    assert!(!subs.contains(&"help"), "help is not a page: {list}");
+    for sub in subs {
+        let (status, page, err) = run(&["man", sub]);
+        assert_eq!(status, 0, "man {sub}: {err}");
+        assert!(
+            page.contains(&format!(".TH stackplan-{sub} 1")),
+            "man {sub}: {page}"
+        );
+        // roff escapes a hyphen as `\-` (engine-spec).
+        let synopsis = format!("\\fBstackplan {}\\fR", sub.replace('-', "\\-"));
+        assert!(page.contains(&synopsis), "man {sub} synopsis: {page}");
+        assert!(page.contains(".SH OPTIONS"), "man {sub}: {page}");
+    }
+    let (status, page, err) = run(&["man", "no-such-thing"]);
+    assert_eq!(status, 2, "{page}");
+    assert!(err.contains("no sub-command `no-such-thing`"), "{err}");
+}
