@@ -19,8 +19,8 @@
 //! memory = "4GiB"             # bytes, or a size with a unit (default: unknown = unlimited)
 //! ```
 //!
-//! The format is detected from the text: a JSON array is `docker node inspect`'s output,
-//! anything else is TOML.
+//! The format is detected from the text: a JSON array of objects (`[{…}]`) is `docker node
+//! inspect`'s output, anything else is TOML.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -143,7 +143,11 @@ impl Inventory {
     /// Parses `docker node inspect` JSON (an array) or the TOML format; `name` is for errors.
     pub fn parse(name: &str, text: &str) -> Result<Self, String> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-        let inventory = if trimmed.starts_with('[') {
+        // `[{…}]` or `[]` is JSON; `[[node]]` is a TOML table array.
+        let json = trimmed
+            .strip_prefix('[')
+            .is_some_and(|rest| matches!(rest.trim_start().chars().next(), Some('{' | ']')));
+        let inventory = if json {
             let nodes: Vec<EngineNode> = serde_json::from_str(trimmed)
                 .map_err(|e| format!("{name}: not `docker node inspect` JSON: {e}"))?;
             Inventory {
@@ -154,7 +158,10 @@ impl Inventory {
                 toml::from_str(text).map_err(|e| format!("{name}: {}", e.message().trim()))?;
             let mut nodes = Vec::new();
             for (i, node) in file.node.into_iter().enumerate() {
-                nodes.push(node.into_info().map_err(|e| format!("{name}: node {}: {e}", i + 1))?);
+                nodes.push(
+                    node.into_info()
+                        .map_err(|e| format!("{name}: node {}: {e}", i + 1))?,
+                );
             }
             Inventory { nodes }
         };
@@ -368,8 +375,9 @@ impl TomlNode {
             None => 0,
             Some(TomlSize::Bytes(b)) if b > 0 => b,
             Some(TomlSize::Bytes(b)) => return Err(format!("memory {b}: a positive size")),
-            Some(TomlSize::Text(t)) => crate::units::parse_byte_size(&t)
-                .map_err(|e| format!("memory {t:?}: {e}"))?,
+            Some(TomlSize::Text(t)) => {
+                crate::units::parse_byte_size(&t).map_err(|e| format!("memory {t:?}: {e}"))?
+            }
         };
         let manager = self.role == Role::Manager;
         Ok(NodeInfo {

@@ -286,7 +286,11 @@ pub fn initial_cluster(
     Ok((cluster, pending))
 }
 
-fn state(cluster: &Cluster, services: &[ServiceInput], pending: &BTreeMap<String, Pending>) -> ClusterState {
+fn state(
+    cluster: &Cluster,
+    services: &[ServiceInput],
+    pending: &BTreeMap<String, Pending>,
+) -> ClusterState {
     ClusterState {
         nodes: (0..cluster.len())
             .map(|i| {
@@ -458,7 +462,8 @@ fn apply(
                 "drain_worker.moved"
             });
             if cluster.node(index).availability == Availability::Drain {
-                out.warnings.push(format!("{host} is already drained: nothing changes"));
+                out.warnings
+                    .push(format!("{host} is already drained: nothing changes"));
             }
             cluster.node_mut(index).availability = Availability::Drain;
             let mut any = false;
@@ -480,7 +485,10 @@ fn apply(
                         to: BTreeMap::new(),
                         tasks: k,
                         pending: None,
-                        note: Some("global service: its task on a drained node is shut down, not replaced".to_owned()),
+                        note: Some(
+                            "global service: its task on a drained node is shut down, not replaced"
+                                .to_owned(),
+                        ),
                     }
                 } else {
                     settled[s] = Some(moved_at.clone());
@@ -525,7 +533,10 @@ fn apply(
                             settled[s] = Some(back_at.clone());
                             out.events.push(StepEvent {
                                 at: Some(back_at.clone()),
-                                what: format!("{}: its global task runs on {host} again", demand.service),
+                                what: format!(
+                                    "{}: its global task runs on {host} again",
+                                    demand.service
+                                ),
                             });
                         }
                         Err(reason) => out.warnings.push(format!(
@@ -536,7 +547,8 @@ fn apply(
                 }
             }
             if was == Availability::Active {
-                out.warnings.push(format!("{host} is already active: nothing changes"));
+                out.warnings
+                    .push(format!("{host} is already active: nothing changes"));
             } else if services.iter().any(|s| !s.demand.global) {
                 out.events.push(StepEvent {
                     at: None,
@@ -550,7 +562,8 @@ fn apply(
             let was_leader = cluster.node(index).leader;
             let was_manager = cluster.node(index).role == Role::Manager;
             if cluster.node(index).state == NodeState::Down {
-                out.warnings.push(format!("{host} is already down: nothing changes"));
+                out.warnings
+                    .push(format!("{host} is already down: nothing changes"));
             }
             {
                 let node = cluster.node_mut(index);
@@ -640,7 +653,9 @@ fn apply(
                         to: BTreeMap::new(),
                         tasks: k,
                         pending: None,
-                        note: Some("no leader: nothing is rescheduled until quorum returns".to_owned()),
+                        note: Some(
+                            "no leader: nothing is rescheduled until quorum returns".to_owned(),
+                        ),
                     }
                 } else {
                     any = true;
@@ -658,7 +673,8 @@ fn apply(
         }
         MaintenanceStep::Promote(_) => {
             if cluster.node(index).role == Role::Manager {
-                out.warnings.push(format!("{host} is already a manager: nothing changes"));
+                out.warnings
+                    .push(format!("{host} is already a manager: nothing changes"));
             } else {
                 let node = cluster.node_mut(index);
                 node.role = Role::Manager;
@@ -676,13 +692,13 @@ fn apply(
         MaintenanceStep::Demote(_) => {
             let node = cluster.node(index);
             if node.role != Role::Manager {
-                out.warnings.push(format!("{host} is not a manager: nothing changes"));
+                out.warnings
+                    .push(format!("{host} is not a manager: nothing changes"));
             } else if cp_before.managers == 1 {
                 out.refused = Some("attempting to demote the last manager of the swarm".to_owned());
             } else {
                 let remaining = cp_before.managers - 1;
-                let reachable_left =
-                    cp_before.reachable - u32::from(node.is_reachable_manager());
+                let reachable_left = cp_before.reachable - u32::from(node.is_reachable_manager());
                 if reachable_left < remaining / 2 + 1 {
                     out.refused = Some(
                         "can't remove member from the raft: this would result in a loss of quorum"
@@ -714,7 +730,8 @@ fn apply(
     }
     let cp = control_plane(cluster);
     if cp.managers != cp_before.managers && cp.managers % 2 == 0 {
-        out.warnings.push(even_warning(cp.managers, "after this step"));
+        out.warnings
+            .push(even_warning(cp.managers, "after this step"));
     }
     if cp.managers != cp_before.managers || cp.reachable != cp_before.reachable {
         out.events.push(StepEvent {
@@ -912,8 +929,7 @@ mod tests {
     #[test]
     fn draining_two_nodes_moves_their_tasks_and_activation_moves_nothing_back() {
         let services = services();
-        let (cluster, pending) =
-            initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
+        let (cluster, pending) = initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
         let steps = [
             MaintenanceStep::Drain("node5".into()),
             MaintenanceStep::Drain("node2".into()),
@@ -934,8 +950,7 @@ mod tests {
     #[test]
     fn losing_two_of_three_managers_loses_quorum_and_reschedules_nothing() {
         let services = services();
-        let (cluster, pending) =
-            initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
+        let (cluster, pending) = initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
         let steps = [
             MaintenanceStep::NodeDown("node2".into()),
             MaintenanceStep::NodeDown("node3".into()),
@@ -944,7 +959,12 @@ mod tests {
         let p = preview(cluster, &services, pending, &steps, "st").unwrap();
         assert!(p.steps[0].control_plane.has_quorum());
         assert!(!p.steps[1].control_plane.has_quorum());
-        assert!(p.steps[1].warnings.iter().any(|w| w.contains("does not have a leader")));
+        assert!(
+            p.steps[1]
+                .warnings
+                .iter()
+                .any(|w| w.contains("does not have a leader"))
+        );
         assert_eq!(p.steps[2].refused.as_deref(), Some(NO_LEADER));
         // node2's web tasks were rescheduled; node3's were not.
         assert!(p.steps[1].moves.iter().all(|m| m.to.is_empty()));
@@ -954,8 +974,7 @@ mod tests {
     #[test]
     fn promote_to_four_warns_and_a_demotion_that_loses_quorum_is_refused() {
         let services = services();
-        let (cluster, pending) =
-            initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
+        let (cluster, pending) = initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
         let steps = [
             MaintenanceStep::Promote("node4".into()),
             MaintenanceStep::NodeDown("node2".into()),
@@ -964,18 +983,28 @@ mod tests {
         let p = preview(cluster, &services, pending, &steps, "st").unwrap();
         assert_eq!(p.steps[0].control_plane.managers, 4);
         assert_eq!(p.steps[0].control_plane.quorum, 3);
-        assert!(p.steps[0].warnings.iter().any(|w| w.contains("even number")));
+        assert!(
+            p.steps[0]
+                .warnings
+                .iter()
+                .any(|w| w.contains("even number"))
+        );
         // 2 of 4 reachable: below quorum 3.
         assert!(!p.steps[2].control_plane.has_quorum());
 
-        let (cluster, pending) =
-            initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
+        let (cluster, pending) = initial_cluster(Cluster::new(testbed()), &services, None).unwrap();
         let steps = [
             MaintenanceStep::NodeDown("node3".into()),
             MaintenanceStep::Demote("node2".into()),
         ];
         let p = preview(cluster, &services, pending, &steps, "st").unwrap();
-        assert!(p.steps[1].refused.as_deref().unwrap().contains("loss of quorum"));
+        assert!(
+            p.steps[1]
+                .refused
+                .as_deref()
+                .unwrap()
+                .contains("loss of quorum")
+        );
     }
 
     #[test]
@@ -983,15 +1012,30 @@ mod tests {
         let mut inv = testbed();
         inv.nodes[4].labels.insert("disk".into(), "ssd".into());
         let mut db = Demand::replicated("db", 1);
-        db.constraints = vec![super::super::scheduler::Constraint::parse("node.labels.disk==ssd").unwrap()];
+        db.constraints =
+            vec![super::super::scheduler::Constraint::parse("node.labels.disk==ssd").unwrap()];
         let services = vec![ServiceInput {
             demand: db,
             parallelism: 1,
             force_update_s: None,
         }];
         let (cluster, pending) = initial_cluster(Cluster::new(inv), &services, None).unwrap();
-        let p = preview(cluster, &services, pending, &[MaintenanceStep::Drain("node5".into())], "").unwrap();
-        assert!(p.steps[0].warnings.iter().any(|w| w.contains("last node that can run it")), "{:?}", p.steps[0].warnings);
+        let p = preview(
+            cluster,
+            &services,
+            pending,
+            &[MaintenanceStep::Drain("node5".into())],
+            "",
+        )
+        .unwrap();
+        assert!(
+            p.steps[0]
+                .warnings
+                .iter()
+                .any(|w| w.contains("last node that can run it")),
+            "{:?}",
+            p.steps[0].warnings
+        );
         assert_eq!(p.after.pending["db"].tasks, 1);
     }
 }

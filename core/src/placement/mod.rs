@@ -15,3 +15,7 @@ pub mod scheduler;
 pub use inventory::{Availability, Inventory, NodeInfo, NodeState, Reachability, Role};
 pub use maintenance::{MaintenancePreview, MaintenanceStep};
 pub use scheduler::{Cluster, Constraint, Demand};
+pub mod rollout;
+pub mod stack;
+
+pub use stack::{ServicePlacement, StackPlacement};

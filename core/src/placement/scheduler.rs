@@ -76,12 +76,11 @@ impl Constraint {
                 .get(&self.key["node.labels.".len()..])
                 .cloned()
                 .unwrap_or_default(),
-            _ if key.starts_with("engine.labels.") && key.len() > "engine.labels.".len() => {
-                node.engine_labels
-                    .get(&self.key["engine.labels.".len()..])
-                    .cloned()
-                    .unwrap_or_default()
-            }
+            _ if key.starts_with("engine.labels.") && key.len() > "engine.labels.".len() => node
+                .engine_labels
+                .get(&self.key["engine.labels.".len()..])
+                .cloned()
+                .unwrap_or_default(),
             // swarmkit ignores keys it does not know (node.ip is not modelled).
             _ => return true,
         };
@@ -227,13 +226,22 @@ struct Load {
 
 /// Filters in swarmkit's order, with their `Explain` texts.
 const FILTERS: [(&str, &str); 6] = [
-    ("node not available for new tasks", "nodes not available for new tasks"),
-    ("insufficient resources on 1 node", "insufficient resources on {} nodes"),
+    (
+        "node not available for new tasks",
+        "nodes not available for new tasks",
+    ),
+    (
+        "insufficient resources on 1 node",
+        "insufficient resources on {} nodes",
+    ),
     (
         "scheduling constraints not satisfied on 1 node",
         "scheduling constraints not satisfied on {} nodes",
     ),
-    ("unsupported platform on 1 node", "unsupported platform on {} nodes"),
+    (
+        "unsupported platform on 1 node",
+        "unsupported platform on {} nodes",
+    ),
     (
         "host-mode port already in use on 1 node",
         "host-mode port already in use on {} nodes",
@@ -319,22 +327,39 @@ impl Cluster {
         load.ports.extend(demand.host_ports.iter().cloned());
     }
 
-    /// A task of `demand` on node `index` has exited (its port and reservations are free).
+    /// A task of `demand` on node `index` is gone (told to stop and exited).
     pub fn remove(&mut self, index: usize, demand: &Demand) {
+        if self.stop(index, &demand.service) {
+            self.release(index, demand);
+        }
+    }
+
+    /// A task of `service` on node `index` is told to shut down: it no longer counts for
+    /// spreading (`NodeInfo.addTask` with desired state > COMPLETED), but keeps its port and
+    /// reservations until it has exited. False when the node had none counted.
+    pub fn stop(&mut self, index: usize, service: &str) -> bool {
         let load = &mut self.loads[index];
-        if let Some(n) = load.by_service.get_mut(&demand.service)
-            && *n > 0
-        {
-            *n -= 1;
-            load.total = load.total.saturating_sub(1);
-            load.nano_cpus -= demand.nano_cpus;
-            load.memory_bytes -= demand.memory_bytes;
-            if *n == 0 {
-                load.by_service.remove(&demand.service);
+        match load.by_service.get_mut(service) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                if *n == 0 {
+                    load.by_service.remove(service);
+                }
+                load.total = load.total.saturating_sub(1);
+                true
             }
-            for port in &demand.host_ports {
-                load.ports.remove(port);
-            }
+            _ => false,
+        }
+    }
+
+    /// A stopped task of `demand` on node `index` has exited: its port and reservations are
+    /// free (`Scheduler.updateTask`: observed state > RUNNING).
+    pub fn release(&mut self, index: usize, demand: &Demand) {
+        let load = &mut self.loads[index];
+        load.nano_cpus -= demand.nano_cpus;
+        load.memory_bytes -= demand.memory_bytes;
+        for port in &demand.host_ports {
+            load.ports.remove(port);
         }
     }
 
@@ -421,10 +446,8 @@ impl Cluster {
         let key = |i: usize| -> (Vec<u32>, u32, u32, usize) {
             let mut levels = Vec::new();
             for depth in 1..=demand.spread.len() {
-                let mine: Vec<String> = demand.spread[..depth]
-                    .iter()
-                    .map(|d| value(i, d))
-                    .collect();
+                let mine: Vec<String> =
+                    demand.spread[..depth].iter().map(|d| value(i, d)).collect();
                 let tasks: u32 = (0..self.len())
                     .filter(|&j| {
                         demand.spread[..depth]
@@ -561,7 +584,9 @@ mod tests {
     fn spread_preferences_balance_label_values_before_nodes() {
         let mut inventory = Inventory::identical(3);
         for (i, zone) in ["a", "a", "b"].iter().enumerate() {
-            inventory.nodes[i].labels.insert("zone".into(), (*zone).into());
+            inventory.nodes[i]
+                .labels
+                .insert("zone".into(), (*zone).into());
         }
         let mut cluster = Cluster::new(inventory);
         let mut api = Demand::replicated("api", 4);

@@ -991,6 +991,7 @@ pub fn human(plan: &Plan) -> String {
             }
         }
     }
+    out.push_str(&super::maintenance::human(plan));
     out
 }
 
@@ -1153,6 +1154,7 @@ pub fn markdown(plan: &Plan) -> String {
     {
         markdown_service(service, &mut out);
     }
+    out.push_str(&super::maintenance::markdown(plan));
     out
 }
 
