@@ -473,7 +473,6 @@ fn apply(
                 if k == 0 {
                     continue;
                 }
-                any = true;
                 for _ in 0..k {
                     cluster.remove(index, demand);
                 }
@@ -491,8 +490,12 @@ fn apply(
                         ),
                     }
                 } else {
-                    settled[s] = Some(moved_at.clone());
-                    reschedule(cluster, demand, &host, k, pending, &mut out.warnings)
+                    let mv = reschedule(cluster, demand, &host, k, pending, &mut out.warnings);
+                    if !mv.to.is_empty() {
+                        settled[s] = Some(moved_at.clone());
+                        any = true;
+                    }
+                    mv
                 };
                 out.moves.push(mv);
             }
@@ -658,9 +661,12 @@ fn apply(
                         ),
                     }
                 } else {
-                    any = true;
-                    settled[s] = Some(moved_at.clone());
-                    reschedule(cluster, demand, &host, k, pending, &mut out.warnings)
+                    let mv = reschedule(cluster, demand, &host, k, pending, &mut out.warnings);
+                    if !mv.to.is_empty() {
+                        settled[s] = Some(moved_at.clone());
+                        any = true;
+                    }
+                    mv
                 };
                 out.moves.push(mv);
             }
@@ -733,20 +739,29 @@ fn apply(
         out.warnings
             .push(even_warning(cp.managers, "after this step"));
     }
+    if cp.has_quorum() && cp.reachable == cp.quorum && cp_before.reachable > cp_before.quorum {
+        out.warnings.push(format!(
+            "{} of {} managers reachable, exactly the quorum: one more manager lost and the swarm has no leader",
+            cp.reachable, cp.managers
+        ));
+    }
     if cp.managers != cp_before.managers || cp.reachable != cp_before.reachable {
-        out.events.push(StepEvent {
-            at: None,
-            what: format!(
-                "managers {} → {}, reachable {} → {}, quorum {}, tolerates {} failure{}",
-                cp_before.managers,
-                cp.managers,
-                cp_before.reachable,
-                cp.reachable,
-                cp.quorum,
-                cp.tolerates,
-                if cp.tolerates == 1 { "" } else { "s" }
-            ),
-        });
+        out.events.insert(
+            1.min(out.events.len()),
+            StepEvent {
+                at: None,
+                what: format!(
+                    "managers {} → {}, reachable {} → {}, quorum {}, tolerates {} failure{}",
+                    cp_before.managers,
+                    cp.managers,
+                    cp_before.reachable,
+                    cp.reachable,
+                    cp.quorum,
+                    cp.tolerates,
+                    if cp.tolerates == 1 { "" } else { "s" }
+                ),
+            },
+        );
     }
     out.control_plane = cp;
     for (s, input) in services.iter().enumerate() {
@@ -793,13 +808,23 @@ fn reschedule(
         }
     }
     if let Some(p) = &stuck {
+        // Could any node run it at all (its own tasks and their limits aside)?
+        let mut probe = cluster.clone();
+        for i in 0..probe.len() {
+            for _ in 0..cluster.count(i, &demand.service) {
+                probe.remove(i, demand);
+            }
+        }
+        let mut unlimited = demand.clone();
+        unlimited.max_per_node = 0;
+        let none_left = probe.eligible(&unlimited).is_empty();
         let entry = pending.entry(demand.service.clone()).or_insert(Pending {
             tasks: 0,
             reason: String::new(),
         });
         entry.tasks += p.tasks;
         entry.reason = p.reason.clone();
-        warnings.push(if to.is_empty() {
+        warnings.push(if none_left {
             format!(
                 "{}: {from} was the last node that can run it: {} task{} pending ({})",
                 demand.service,
