@@ -518,6 +518,30 @@ fn rolling_updates_land_where_the_test_bed_put_them() {
         .collect()
     };
     let total = |p: &sim::RolloutPlan| p.finished_at_ms.unwrap() as f64 / 1000.0;
+    let edge_cluster = cluster_with(testbed(), &BTreeMap::new());
+    let edge_waves: Vec<String> = rollout::replay(
+        &edge_cluster,
+        "",
+        &services[1].demand,
+        &services[1].demand,
+        &stack::slot_nodes(&edge_cluster, EDGE),
+        &edge_plan,
+    )
+    .waves
+    .iter()
+    .map(|w| format!("{:.2}", w.at_ms as f64 / 1000.0))
+    .collect();
+    eprintln!(
+        "placement vs test bed: global waves start at {} s (recorded in run 0: {})",
+        edge_waves.join(", "),
+        runs(&doc)[0]["waves"]["global"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| format!("{:.2}", w["start_s"].as_f64().unwrap()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let checks = [
         (
             "replicated wave 2 start",
