@@ -9,6 +9,8 @@
 //! forced rebalance are compared with the recorded spread; the verdicts are printed (run with
 //! `--nocapture`) and written up in `docs/fidelity/cluster/README.md`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
 use serde_json::Value;
 use stackplan_core::placement::maintenance::{self, MaintenanceStep, ServiceInput};
 use stackplan_core::placement::scheduler::{Cluster, Demand};

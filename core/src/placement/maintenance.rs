@@ -356,7 +356,7 @@ pub fn preview(
     let before = state(&cluster, services, &pending);
     let mut previews = Vec::new();
     let mut warnings = Vec::new();
-    if before.control_plane.managers % 2 == 0 && before.control_plane.managers > 0 {
+    if before.control_plane.managers.is_multiple_of(2) && before.control_plane.managers > 0 {
         warnings.push(even_warning(before.control_plane.managers, "before"));
     }
     for step in steps {
@@ -735,7 +735,7 @@ fn apply(
         }
     }
     let cp = control_plane(cluster);
-    if cp.managers != cp_before.managers && cp.managers % 2 == 0 {
+    if cp.managers != cp_before.managers && cp.managers.is_multiple_of(2) {
         out.warnings
             .push(even_warning(cp.managers, "after this step"));
     }
