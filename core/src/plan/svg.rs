@@ -592,14 +592,14 @@ pub fn svg(plan: &Plan) -> String {
     let mut y = legend(&mut body, 4.0) + 6.0;
     let mut any = false;
     for service in &plan.services {
-        for sim in &service.simulations {
+        // The simulations the text shows: none for 0 replicas or a file Swarm refuses.
+        for sim in super::render::shown_simulations(service) {
             if let SimulationResult::Plan(p) = &sim.result {
                 if p.target_replicas == 0 && p.tasks.is_empty() {
                     continue;
                 }
                 any = true;
-                let when = p
-                    .finished_at_ms
+                let when = super::render::outcome_at(p)
                     .map(|t| format!(" after {}", seconds(t)))
                     .unwrap_or_default();
                 let title = format!(
