@@ -893,15 +893,14 @@ fn service_warnings(service: &ServicePlan) -> Vec<String> {
         .filter(|w| !(no_tasks && w.starts_with(ROLLBACK_PREFIX)))
         .map(|w| ms_to_seconds(w))
         .collect();
-    if let Some(e) = &service.effective {
-        if let ServiceMode::Global { nodes } = e.spec.mode
-            && simulated
-        {
-            out.push(format!(
-                "global service: simulated on {} (one task per node; pass --nodes N for your Swarm)",
-                count(nodes, "node")
-            ));
-        }
+    if let Some(e) = &service.effective
+        && let ServiceMode::Global { nodes } = e.spec.mode
+        && simulated
+    {
+        out.push(format!(
+            "global service: simulated on {} (one task per node; pass --nodes N for your Swarm)",
+            count(nodes, "node")
+        ));
     }
     out
 }
