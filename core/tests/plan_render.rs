@@ -682,6 +682,10 @@ fn markdown_keeps_settings_diff_signs_and_every_result() {
         "{md}"
     );
     assert!(md.contains("at the end (24.8s): the service spec is back to the previous version"));
+    // The slot-order note speaks of "the slot numbers above": it follows the steps.
+    let steps = md.find("<details><summary>steps</summary>").unwrap();
+    let note = md.find("> note: Swarm picks the slots").unwrap();
+    assert!(steps < note, "{md}");
 }
 
 // ----- item 15: the SVG picture -----

@@ -1271,12 +1271,13 @@ fn markdown_service(service: &ServicePlan, out: &mut String) {
                 for w in shown_warnings(p, blind(service, &sim.scenario)) {
                     let _ = writeln!(out, "> **warning**: {}\n", warning_text(w));
                 }
-                for n in shown_notes(p) {
-                    let _ = writeln!(out, "> note: {}\n", note_text(n));
-                }
                 out.push_str("<details><summary>steps</summary>\n\n```text\n");
                 step_lines(p, known, out, "", 200);
                 out.push_str("```\n</details>\n\n");
+                // After the steps: the notes speak of "the slot numbers above".
+                for n in shown_notes(p) {
+                    let _ = writeln!(out, "> note: {}\n", note_text(n));
+                }
             }
             SimulationResult::Refused { error } => {
                 let _ = writeln!(out, "**{}**: not simulated: {error}\n", sim.scenario);
