@@ -433,10 +433,22 @@ fn zero_and_negative_replicas_and_global_services_are_said() {
     let human = render::human(&s9());
     assert!(
         human.contains(
-            "global service: simulated on 1 node (one task per node; pass --nodes N for your Swarm)"
+            "global service: simulated on 1 node, one task per node (--nodes N sets the number of nodes)"
         ),
         "{human}"
     );
+    // A global service's slots are nodes, and the text says nodes.
+    assert!(
+        human.contains("N1 created on node 1 (new version, by the updater)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("replaces the tasks node by node")
+            && human.contains("(their node, for a global service)"),
+        "{human}"
+    );
+    let steps = &human[human.find("steps:").unwrap()..];
+    assert!(!steps.contains("slot"), "{human}");
 }
 
 #[test]
@@ -625,6 +637,19 @@ fn scale_diff_and_defaults_in_plain_words() {
     assert!(
         render::markdown(&p)
             .contains("| app | scale | replicas 2 => 5: 3 tasks started, none replaced |")
+    );
+    // An in-place update names what changed.
+    let p = transition(
+        &service("a:1", "{update_config: {parallelism: 1}}", ""),
+        &service("a:1", "{update_config: {parallelism: 2}}", ""),
+        &[],
+    );
+    let human = render::human(&p);
+    assert!(
+        human.contains(
+            "app      in-place update   `deploy.update_config.parallelism` changed, no task replaced"
+        ),
+        "{human}"
     );
     // Writing `deploy:` for the first time adds no empty `placement: {}` / `resources: {}`
     // to the diff: `docker stack deploy` sends the same spec without them.

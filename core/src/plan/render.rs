@@ -99,6 +99,9 @@ fn action_explained(service: &ServicePlan) -> String {
     }
     match service.action {
         Action::Create => "new service: its tasks are started, nothing is replaced".into(),
+        Action::RollingUpdate if is_global(service) => {
+            "the task template changed, so Swarm replaces the tasks node by node".into()
+        }
         Action::RollingUpdate => {
             "the task template changed, so Swarm replaces the tasks slot by slot".into()
         }
@@ -401,14 +404,34 @@ pub fn task_kind(label: &str) -> &'static str {
 struct Known {
     /// Whether the new spec has a healthcheck (None: unknown).
     new_has_healthcheck: Option<bool>,
+    /// A global service: its "slots" are nodes.
+    global: bool,
 }
 
 impl Known {
     fn of(service: &ServicePlan) -> Known {
         Known {
             new_has_healthcheck: service.effective.as_ref().map(has_healthcheck),
+            global: is_global(service),
         }
     }
+
+    /// A sentence in this service's terms: a global service runs one task per node, so the
+    /// simulator's slots are nodes.
+    fn words(self, text: String) -> String {
+        if self.global {
+            text.replace("in slot ", "on node ").replace("slot", "node")
+        } else {
+            text
+        }
+    }
+}
+
+fn is_global(service: &ServicePlan) -> bool {
+    matches!(
+        service.effective.as_ref().map(|e| e.spec.mode),
+        Some(ServiceMode::Global { .. })
+    )
 }
 
 fn has_healthcheck(e: &EffectiveService) -> bool {
@@ -737,7 +760,12 @@ fn step_lines(plan: &RolloutPlan, known: Known, out: &mut String, indent: &str, 
     steps.extend(derived_steps(plan));
     steps.sort_by_key(|(at, order, _)| (*at, *order));
     for (at, _, text) in steps.iter().take(limit) {
-        let _ = writeln!(out, "{indent}{:>7}  {text}", seconds(*at));
+        let _ = writeln!(
+            out,
+            "{indent}{:>7}  {}",
+            seconds(*at),
+            known.words(text.clone())
+        );
     }
     if steps.len() > limit {
         let _ = writeln!(
@@ -898,7 +926,7 @@ fn service_warnings(service: &ServicePlan) -> Vec<String> {
         && simulated
     {
         out.push(format!(
-            "global service: simulated on {} (one task per node; pass --nodes N for your Swarm)",
+            "global service: simulated on {}, one task per node (--nodes N sets the number of nodes)",
             count(nodes, "node")
         ));
     }
@@ -995,6 +1023,15 @@ fn quiet_result(service: &ServicePlan) -> String {
             ),
             None => "only the replica count changes: no task replaced".to_owned(),
         },
+        _ if (1..=3).contains(&service.changes.len()) => format!(
+            "{} changed, no task replaced",
+            service
+                .changes
+                .iter()
+                .map(|c| format!("`{}`", c.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         _ => format!(
             "{} changed, no task replaced",
             count(service.changes.len() as u32, "field")
@@ -1019,6 +1056,19 @@ const TASK_KINDS_MARKDOWN: [(&str, &str); 6] = [
     ("L", "later pass"),
     ("S", "scale-up"),
 ];
+
+/// What a slot is when a global service is simulated too.
+fn global_slots(plan: &Plan) -> &'static str {
+    if plan
+        .services
+        .iter()
+        .any(|s| is_global(s) && shown_simulations(s).next().is_some())
+    {
+        " (their node, for a global service)"
+    } else {
+        ""
+    }
+}
 
 /// The key to the task names the shown simulations use: `O (…), N (…)`.
 fn task_key(plan: &Plan, kinds: [(&str, &str); 6]) -> String {
@@ -1103,8 +1153,9 @@ pub fn human(plan: &Plan) -> String {
             out,
             "\nHow to read this: times are seconds after `docker stack deploy` sends the new spec; \
              \"serving\" counts the replicas Swarm routes traffic to (running, and healthy if it \
-             has a healthcheck); tasks are named {}, followed by their slot.",
-            task_key(plan, TASK_KINDS_HUMAN)
+             has a healthcheck); tasks are named {}, followed by their slot{}.",
+            task_key(plan, TASK_KINDS_HUMAN),
+            global_slots(plan)
         );
     }
     let unchanged: Vec<&str> = plan
@@ -1194,7 +1245,7 @@ pub fn human(plan: &Plan) -> String {
                         let _ = writeln!(out, "    warning: {}", warning_text(w));
                     }
                     for n in shown_notes(p) {
-                        let _ = writeln!(out, "    note: {}", note_text(n));
+                        let _ = writeln!(out, "    note: {}", known.words(note_text(n)));
                     }
                 }
                 SimulationResult::Refused { error } => {
@@ -1276,7 +1327,7 @@ fn markdown_service(service: &ServicePlan, out: &mut String) {
                 out.push_str("```\n</details>\n\n");
                 // After the steps: the notes speak of "the slot numbers above".
                 for n in shown_notes(p) {
-                    let _ = writeln!(out, "> note: {}\n", note_text(n));
+                    let _ = writeln!(out, "> note: {}\n", known.words(note_text(n)));
                 }
             }
             SimulationResult::Refused { error } => {
@@ -1343,8 +1394,9 @@ pub fn markdown(plan: &Plan) -> String {
             out,
             "Times are seconds after the deploy; *serving* counts the replicas in the load \
              balancer (running, and healthy if it has a healthcheck); tasks are named {} and \
-             their slot.\n",
-            task_key(plan, TASK_KINDS_MARKDOWN)
+             their slot{}.\n",
+            task_key(plan, TASK_KINDS_MARKDOWN),
+            global_slots(plan)
         );
     }
     let unchanged: Vec<&str> = plan
