@@ -449,6 +449,9 @@ fn zero_and_negative_replicas_and_global_services_are_said() {
     );
     let steps = &human[human.find("steps:").unwrap()..];
     assert!(!steps.contains("slot"), "{human}");
+    let picture = svg::svg(&s9());
+    assert!(picture.contains(">node 1</text>"), "{picture}");
+    assert!(!picture.contains(">slot 1</text>"), "{picture}");
 }
 
 #[test]
