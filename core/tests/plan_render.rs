@@ -254,7 +254,9 @@ fn healthy_run_shows_the_delay_and_monitor_wait() {
     // Steps stop at 12.3 s, completion at 44.45 s: the wait in between is a step of its own
     // (N3/N4 serve at 9.45 s: two containers started together come up 250 ms apart, the workers wait `delay` 5 s, then `monitor` 30 s).
     assert!(
-        human.contains("9.45s  every slot is done; the workers still wait the update delay 5s"),
+        human.contains(
+            "9.45s  every slot is done; Swarm still waits the update delay 5s after the last one"
+        ),
         "{human}"
     );
     assert!(
@@ -289,6 +291,11 @@ fn notes_are_in_an_operators_words() {
     let human = render::human(&example_plan());
     for jargon in [
         "rollback write",
+        "workers",
+        "free worker",
+        "handing out",
+        "(replaced: one more task)",
+        ") (",
         "Go map iteration",
         "the simulator builds",
         "dirty slot",

@@ -521,7 +521,9 @@ fn describe_in(event: &TimelineEvent, plan: Option<&RolloutPlan>, known: Known) 
                 ),
             }
         }
-        EventKind::UpdaterCancelled { .. } => "the update stops handing out slots".to_owned(),
+        EventKind::UpdaterCancelled { .. } => {
+            "the update stops: no further slot is replaced".to_owned()
+        }
         EventKind::TaskCreated {
             task,
             slot,
@@ -546,11 +548,11 @@ fn describe_in(event: &TimelineEvent, plan: Option<&RolloutPlan>, known: Known) 
                 Creator::Reconcile => format!("{}, by the orchestrator", version(*spec)),
             };
             let held = if *by == Creator::Updater && !desired_running {
-                " (prepared, held until the old task has stopped)"
+                "; it starts once the old task has stopped"
             } else {
                 ""
             };
-            format!("{task} created in slot {slot} ({what}){held}")
+            format!("{task} created in slot {slot} ({what}{held})")
         }
         EventKind::TaskPending { task, reason } => {
             format!("{task} cannot be placed on any node: {reason}")
@@ -707,7 +709,7 @@ fn derived_steps(plan: &RolloutPlan) -> Vec<(Millis, u8, String)> {
                 done,
                 2,
                 format!(
-                    "every slot is done; the workers still wait the update delay {}",
+                    "every slot is done; Swarm still waits the update delay {} after the last one",
                     seconds(c.delay_ms)
                 ),
             ));
@@ -847,10 +849,10 @@ fn note_text(note: &Note) -> String {
             "several tasks failed{at}; the status message may name any one of them"
         ),
         NoteKind::FailureOrderRace => format!(
-            "a second new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first (replaced: one more task)"
+            "a second new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first: if the failure, it starts one more replacement task"
         ),
         NoteKind::ExtraSlotRace => format!(
-            "the failure{at} races with a free worker: on a real Swarm one more slot may get a new task first (removed again), or the reaction may come one health check later"
+            "the failure{at} comes in the instant the update moves on to the next slot: on a real Swarm that slot may get a new task first (removed again), or Swarm may react one health check later"
         ),
         NoteKind::RestartSpecRace => format!(
             "the restart replacements created{at} may run either version: they were created in the same instant the rollback began (shown here with the new version)"
