@@ -200,6 +200,8 @@ fn summary_marks_outages() {
         row.contains("unhealthy: completed") && row.contains("OUTAGE"),
         "{human}"
     );
+    assert!(row.contains("down to 0 of 3 serving"), "{human}");
+    assert!(!human.contains("at least 0 of"), "{human}");
     // S9: a hang is spelled out, not "unfinished".
     let human = render::human(&s9());
     assert!(
@@ -304,7 +306,7 @@ fn notes_are_in_an_operators_words() {
     }
     assert!(
         human.contains(
-            "note: a second new task failed at 15.05s, just after the rollback or pause told it to stop, so it is not replaced"
+            "note: another new task failed at 15.05s, just after the rollback or pause told it to stop, so it is not replaced"
         ),
         "{human}"
     );
@@ -341,6 +343,12 @@ fn explicit_zero_settings_are_not_defaults() {
             && l.ends_with("compose.yml:4")),
         "{human}"
     );
+    // A block without `monitor`: the CLI sends 0, Swarm uses 5 s; said without swarmkit.
+    assert!(
+        human.contains("monitor            5s          default: docker stack deploy sends 0, which Swarm reads as 5s"),
+        "{human}"
+    );
+    assert!(!human.contains("swarmkit"), "{human}");
 }
 
 #[test]
@@ -444,7 +452,12 @@ fn zero_and_negative_replicas_and_global_services_are_said() {
         ),
         "{human}"
     );
-    // A global service's slots are nodes, and the text says nodes.
+    // A global service's slots are nodes, and the text says nodes: Swarm updates the task
+    // on each node.
+    assert!(
+        human.contains("the update starts: 1 node to update, one at a time"),
+        "{human}"
+    );
     assert!(
         human.contains("N1 created on node 1 (new version, by the updater)"),
         "{human}"
@@ -599,7 +612,7 @@ fn an_unhealthy_run_without_a_healthcheck_says_swarm_cannot_see_it() {
     );
     let human = render::human(&p);
     assert!(
-        human.contains("unhealthy: completed after 9.6s (no healthcheck: Swarm cannot see the failure); at least 1 of 2 serving"),
+        human.contains("unhealthy: completed after 9.6s (no healthcheck: Swarm cannot see the failure); down to 1 of 2 serving"),
         "{human}"
     );
     assert!(

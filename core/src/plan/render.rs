@@ -306,7 +306,8 @@ fn capacity_text(plan: &RolloutPlan) -> String {
             plan.min_healthy.min(target)
         )
     } else {
-        format!("at least {} of {target} serving", plan.min_healthy)
+        // "at least 0 of 1" says nothing: the lowest point is what matters.
+        format!("down to {} of {target} serving", plan.min_healthy)
     };
     if plan.max_healthy > target {
         let _ = write!(s, " (up to {} during the overlap)", plan.max_healthy);
@@ -420,7 +421,13 @@ impl Known {
     /// simulator's slots are nodes.
     fn words(self, text: String) -> String {
         if self.global {
-            text.replace("in slot ", "on node ").replace("slot", "node")
+            // Swarm replaces a global service's task on each node, not the node.
+            text.replace("in slot ", "on node ")
+                .replace("slots to replace", "nodes to update")
+                .replace("slot to replace", "node to update")
+                .replace("every slot is replaced", "every node is updated")
+                .replace("slots failed", "nodes' tasks failed")
+                .replace("slot", "node")
         } else {
             text
         }
@@ -849,7 +856,7 @@ fn note_text(note: &Note) -> String {
             "several tasks failed{at}; the status message may name any one of them"
         ),
         NoteKind::FailureOrderRace => format!(
-            "a second new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first: if the failure, it starts one more replacement task"
+            "another new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first: if it sees the failure first, it starts one more replacement task"
         ),
         NoteKind::ExtraSlotRace => format!(
             "the failure{at} comes in the instant the update moves on to the next slot: on a real Swarm that slot may get a new task first (removed again), or Swarm may react one health check later"
@@ -961,6 +968,9 @@ fn origin(source: &Source) -> String {
         Source::Default { layer } => match layer.as_ref() {
             // Where in swarmkit's source the value is set is for the curious; the JSON has it.
             crate::swarm::defaults::LAYER_SWARMKIT => "default: Swarm's built-in default".into(),
+            crate::swarm::defaults::LAYER_ENGINE_MONITOR => {
+                "default: docker stack deploy sends 0, which Swarm reads as 5s".into()
+            }
             crate::swarm::defaults::LAYER_ENGINE_HEALTH => {
                 "default: Docker Engine's built-in default".into()
             }
