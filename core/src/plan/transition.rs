@@ -125,7 +125,8 @@ fn leaves(node: &Node, prefix: &str, out: &mut Vec<(String, String)>) {
 
 /// Empty blocks that mean the same as no block: the stack loader's model has
 /// `deploy.placement: {}` and `deploy.resources: {}` as soon as `deploy` is written, and
-/// `docker stack deploy` sends the same spec either way. (An empty `update_config` or
+/// `docker stack deploy` sends the same spec either way (`stackplan engine-spec` of
+/// `image: a:1` with and without `deploy: {replicas: 1}` is identical). (An empty `update_config` or
 /// `rollback_config` is not among them: a present block sends zeros.)
 fn empty_means_absent(path: &str, value: &str) -> bool {
     value == "{}"
