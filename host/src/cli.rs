@@ -3,7 +3,7 @@
 
 use crate::endpoint::{self, Engine, Selection};
 use crate::plugin::{self, Plugin, SANDBOX};
-use crate::swarm;
+use crate::{nodes, swarm};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -104,6 +104,49 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Drain a node (availability drain): shows which tasks move and refuses (unless
+    /// --force) when a service would lose its last eligible node or its room.
+    Drain(NodeArgs),
+    /// Make a node active again (its global services' tasks return; replicated ones do not).
+    Activate(NodeArgs),
+    /// Make a worker a manager.
+    Promote(NodeArgs),
+    /// Make a manager a worker; refused (unless --force) when it would lose the quorum.
+    Demote(NodeArgs),
+    /// Spread a replicated service's tasks again: `docker service update --force` through
+    /// the Engine API (TaskTemplate.ForceUpdate + 1), followed live.
+    Rebalance {
+        /// The service (full name, e.g. mystack_web, or ID).
+        service: String,
+        /// Also set the service's update parallelism (as `--update-parallelism`).
+        #[arg(long)]
+        parallelism: Option<u64>,
+        /// Restart the tasks even when the spread is already even.
+        #[arg(long)]
+        force: bool,
+        /// Send and return without following.
+        #[arg(short, long)]
+        detach: bool,
+        /// No progress for this many seconds is reported as stalled.
+        #[arg(long, default_value_t = 120)]
+        progress_timeout: u64,
+    },
+}
+
+/// A node maintenance step.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// The node: hostname, ID or unique ID prefix.
+    node: String,
+    /// Follow until Swarm has done it (tasks moved, role changed).
+    #[arg(short, long)]
+    wait: bool,
+    /// Stop waiting after this many seconds (Swarm goes on).
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Do it even when it would leave a service without an eligible node or lose the quorum.
+    #[arg(long)]
+    force: bool,
 }
 
 /// The Compose files and the stack (the Compose options are `docker compose`'s).
@@ -252,7 +295,41 @@ async fn execute(cli: Cli) -> Result<u8, String> {
             }
             Ok(0)
         }
+        Command::Drain(args) => node_step(&cli, nodes::Step::Drain, args).await,
+        Command::Activate(args) => node_step(&cli, nodes::Step::Activate, args).await,
+        Command::Promote(args) => node_step(&cli, nodes::Step::Promote, args).await,
+        Command::Demote(args) => node_step(&cli, nodes::Step::Demote, args).await,
+        Command::Rebalance {
+            service,
+            parallelism,
+            force,
+            detach,
+            progress_timeout,
+        } => {
+            let engine = connect_manager(&cli).await?;
+            nodes::rebalance(
+                &engine,
+                service,
+                *parallelism,
+                *force,
+                *detach,
+                Duration::from_secs(*progress_timeout),
+            )
+            .await
+        }
     }
+}
+
+async fn node_step(cli: &Cli, step: nodes::Step, args: &NodeArgs) -> Result<u8, String> {
+    let engine = connect_manager(cli).await?;
+    nodes::node_step(
+        &engine,
+        step,
+        &args.node,
+        args.force,
+        args.wait.then(|| Duration::from_secs(args.timeout)),
+    )
+    .await
 }
 
 fn pretty(value: &serde_json::Value) -> String {
