@@ -65,6 +65,11 @@ enum Command {
         /// of `version`; prints the response, and the call's time on stderr.
         #[arg(long)]
         request: Option<PathBuf>,
+        /// Plan these Compose files through the plugin as a new stack (no Engine needed:
+        /// what `apply` asks the plugin, with nothing live), print the plan, and the
+        /// load/convert and plugin times on stderr. Repeatable, in order.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        files: Vec<String>,
     },
     /// Per service: image, mode, running/desired, UpdateStatus, effective update/rollback
     /// settings (defaults marked), healthcheck, whether a previous spec exists.
@@ -239,8 +244,14 @@ async fn execute(cli: Cli) -> Result<u8, String> {
             ..
         } => plugin_request(&cli, file),
         Command::Plugin {
+            request: None,
+            files,
+            ..
+        } if !files.is_empty() => plugin_plan_files(&cli, files),
+        Command::Plugin {
             format,
             request: None,
+            ..
         } => plugin_info(&cli, *format),
         Command::Status { stack, format } => {
             let engine = connect_manager(&cli).await?;
@@ -430,4 +441,62 @@ fn plugin_request(cli: &Cli, file: &PathBuf) -> Result<u8, String> {
     );
     let ok = serde_json::from_slice::<serde_json::Value>(&response).is_ok_and(|v| v["ok"] == true);
     Ok(if ok { 0 } else { 1 })
+}
+
+/// `plugin -f FILE…`: load and convert the files as `apply` does, plan them through the
+/// plugin against an empty live stack, print the plan; the times on stderr.
+fn plugin_plan_files(cli: &Cli, files: &[String]) -> Result<u8, String> {
+    use crate::project::{self, ComposeOptions, Disk};
+    let started = std::time::Instant::now();
+    let compose = ComposeOptions {
+        files: files.to_vec(),
+        ..ComposeOptions::default()
+    };
+    let cwd = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .map_err(|e| format!("the current directory: {e}"))?;
+    let api = stackplan_core::swarm::ApiVersion::new(
+        endpoint::MAX_API_VERSION.0,
+        endpoint::MAX_API_VERSION.1,
+    );
+    let stack = "bench";
+    let desired = project::load(&compose, stack, &cwd, project::process_env(), api, &Disk)?;
+    let live = crate::apply::Live::default();
+    let request = project::plan_request(&desired.input, stack, &live, &[], "")
+        .to_string()
+        .into_bytes();
+    let loaded = started.elapsed();
+    let plugin = load_plugin(cli.plugin.as_ref(), cli.plugin_cache.as_ref())?;
+    let call_started = std::time::Instant::now();
+    let response = plugin.call(&request).map_err(|e| e.to_string())?;
+    let call_time = call_started.elapsed();
+    let answer: serde_json::Value =
+        serde_json::from_slice(&response).map_err(|e| format!("the plugin's answer: {e}"))?;
+    if answer["ok"] != true {
+        return Err(format!(
+            "the plugin could not plan: {}",
+            answer["error"]["message"].as_str().unwrap_or("?")
+        ));
+    }
+    out_raw!(
+        "{}",
+        answer["result"]["output"].as_str().unwrap_or_default()
+    );
+    eprintln!(
+        "plan of {} service(s): load+convert {:.1} ms, plugin ready in {:.1} ms ({}), plan \
+         call {:.1} ms ({} bytes in, {} bytes out), total {:.1} ms",
+        desired.stack.services.len(),
+        loaded.as_secs_f64() * 1000.0,
+        plugin.readiness().elapsed.as_secs_f64() * 1000.0,
+        if plugin.readiness().cached {
+            "cached"
+        } else {
+            "compiled"
+        },
+        call_time.as_secs_f64() * 1000.0,
+        request.len(),
+        response.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(0)
 }

@@ -96,7 +96,9 @@ pub fn find_node<'a>(nodes: &'a [Value], wanted: &str) -> Result<&'a Value, Stri
             "no node {wanted:?} (nodes: {})",
             nodes.iter().map(hostname).collect::<Vec<_>>().join(", ")
         )),
-        _ => Err(format!("{wanted:?} matches several node IDs; give more of it")),
+        _ => Err(format!(
+            "{wanted:?} matches several node IDs; give more of it"
+        )),
     }
 }
 
@@ -503,7 +505,9 @@ pub async fn node_step(
         ));
         return Ok(0);
     }
-    let version = node["Version"]["Index"].as_u64().ok_or("node without version")?;
+    let version = node["Version"]["Index"]
+        .as_u64()
+        .ok_or("node without version")?;
     let mut spec = node["Spec"].clone();
     step.apply(&mut spec);
     let sent = Instant::now();
@@ -605,8 +609,8 @@ async fn wait_for_step(
                         None => pending += 1,
                     }
                 }
-                let role_done = step == Step::Drain
-                    || node.is_some_and(|n| n["ManagerStatus"].is_null());
+                let role_done =
+                    step == Step::Drain || node.is_some_and(|n| n["ManagerStatus"].is_null());
                 (
                     left.is_empty() && pending == 0 && role_done,
                     format!(
@@ -624,9 +628,8 @@ async fn wait_for_step(
                 )
             }
             Step::Promote => {
-                let reachable = node.is_some_and(|n| {
-                    n["ManagerStatus"]["Reachability"] == "reachable"
-                });
+                let reachable =
+                    node.is_some_and(|n| n["ManagerStatus"]["Reachability"] == "reachable");
                 (
                     reachable,
                     format!(
@@ -821,7 +824,10 @@ pub async fn rebalance(
         .first()
         .map_or(End::Error("not followed".into()), |o| o.end.clone());
     let (nodes, _, tasks) = read_cluster(engine).await?;
-    say(&format!("{name} after:  {}", spread_text(&spread(&id, &nodes, &tasks))));
+    say(&format!(
+        "{name} after:  {}",
+        spread_text(&spread(&id, &nodes, &tasks))
+    ));
     Ok(end.code())
 }
 
@@ -907,7 +913,10 @@ mod tests {
         assert!(a.refusals.is_empty(), "{a:?}");
         assert_eq!(a.managers_before, a.managers_after);
         let text = render_assessment(Step::Drain, "n5", &a);
-        assert!(text.contains("moves 1 task(s) to other nodes: web.3"), "{text}");
+        assert!(
+            text.contains("moves 1 task(s) to other nodes: web.3"),
+            "{text}"
+        );
         assert!(text.contains("stops there: edge (global)"), "{text}");
     }
 
@@ -940,11 +949,17 @@ mod tests {
         let a = assess(Step::Demote, "n2", &nodes, &[], &[]);
         assert_eq!(a.managers_before, (3, 2, 2, 1));
         assert_eq!(a.managers_after, (2, 1, 2, 0));
-        assert!(a.refusals[0].contains("would lose the quorum: 1 of 2"), "{a:?}");
+        assert!(
+            a.refusals[0].contains("would lose the quorum: 1 of 2"),
+            "{a:?}"
+        );
         // With all three reachable it is allowed, with the even-number note.
         let a = assess(Step::Demote, "n2", &three_plus_two(), &[], &[]);
         assert!(a.refusals.is_empty(), "{a:?}");
-        assert!(a.warnings.iter().any(|w| w.contains("even number")), "{a:?}");
+        assert!(
+            a.warnings.iter().any(|w| w.contains("even number")),
+            "{a:?}"
+        );
         // A worker cannot be demoted; the last manager neither.
         let a = assess(Step::Demote, "n4", &three_plus_two(), &[], &[]);
         assert!(a.refusals[0].contains("not a manager"), "{a:?}");
@@ -956,9 +971,17 @@ mod tests {
     #[test]
     fn demoting_moves_tasks_constrained_to_managers() {
         let nodes = three_plus_two();
-        let services = [json!({"ID": "m", "Spec": {"Name": "ctl", "Mode": {"Replicated": {"Replicas": 1}},
-            "TaskTemplate": {"Placement": {"Constraints": ["node.role==manager"]}}}})];
-        let a = assess(Step::Demote, "n2", &nodes, &services, &[running("m", "n2", 1)]);
+        let services = [
+            json!({"ID": "m", "Spec": {"Name": "ctl", "Mode": {"Replicated": {"Replicas": 1}},
+            "TaskTemplate": {"Placement": {"Constraints": ["node.role==manager"]}}}}),
+        ];
+        let a = assess(
+            Step::Demote,
+            "n2",
+            &nodes,
+            &services,
+            &[running("m", "n2", 1)],
+        );
         assert_eq!(a.moves.len(), 1, "{a:?}");
         assert_eq!(a.moves[0].task, "ctl.1");
     }
@@ -966,7 +989,8 @@ mod tests {
     #[test]
     fn spread_and_unevenness() {
         let nodes = three_plus_two();
-        let web = json!({"ID": "w", "Spec": {"Name": "web", "Mode": {"Replicated": {"Replicas": 4}}}});
+        let web =
+            json!({"ID": "w", "Spec": {"Name": "web", "Mode": {"Replicated": {"Replicas": 4}}}});
         let tasks = [
             running("w", "n1", 1),
             running("w", "n1", 2),
