@@ -250,7 +250,8 @@ pub fn assess(
         Step::Promote if !is_manager => {
             // It joins as a voter once it has caught up.
             let (m, r, _, _) = a.managers_before;
-            (m + 1, r + 1, (m + 1) / 2 + 1, m / 2)
+            let (m, r) = (m + 1, r + 1);
+            (m, r, m / 2 + 1, (m - 1) / 2)
         }
         _ => a.managers_before,
     };
@@ -355,22 +356,20 @@ pub fn assess(
                     }
                 ));
             }
-        } else if spec["Mode"].get("Global").is_some() {
-            if leaves {
-                if !running_on(service_id, node_id).is_empty() {
-                    a.moves.push(Move {
-                        service: name.clone(),
-                        task: format!("{name} (global)"),
-                        rescheduled: false,
-                    });
-                }
-                if after_ok.is_empty() {
-                    a.refusals.push(format!(
-                        "{host} is the last node that can run the global service {name} ({}): \
-                         it would run nowhere",
-                        constraints_text(service)
-                    ));
-                }
+        } else if spec["Mode"].get("Global").is_some() && leaves {
+            if !running_on(service_id, node_id).is_empty() {
+                a.moves.push(Move {
+                    service: name.clone(),
+                    task: format!("{name} (global)"),
+                    rescheduled: false,
+                });
+            }
+            if after_ok.is_empty() {
+                a.refusals.push(format!(
+                    "{host} is the last node that can run the global service {name} ({}): \
+                     it would run nowhere",
+                    constraints_text(service)
+                ));
             }
         }
     }
