@@ -18,6 +18,7 @@
 //! files a request does not carry from a [`FileSource`] (the CLI's disk), through the same
 //! code path.
 
+pub mod calibration;
 mod config_lists;
 pub mod lint_config;
 mod ops;
