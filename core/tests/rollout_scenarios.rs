@@ -1523,8 +1523,16 @@ mod rollout {
             ("N2", 640, 640 + 3 * 150),
             ("N4", 840, 840 + 3 * 150),
         ] {
-            assert_eq!(started(&flat, label), Some(flat_ms), "{label} without the term");
-            assert_eq!(started(&contended, label), Some(contended_ms), "{label} with it");
+            assert_eq!(
+                started(&flat, label),
+                Some(flat_ms),
+                "{label} without the term"
+            );
+            assert_eq!(
+                started(&contended, label),
+                Some(contended_ms),
+                "{label} with it"
+            );
         }
         // One replica: nothing else starts with it, so the term changes nothing.
         let single = ServiceSpec {

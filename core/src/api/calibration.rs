@@ -320,7 +320,13 @@ mod tests {
         // 1750 ms (c fitted over both), 200 ms between the starts of one batch.
         let batch = |t0: i64, n: u64, first_ms: i64| {
             (0..n)
-                .map(|k| task(k + 1, t0 + k as i64 * MS, Some(t0 + (first_ms + 200 * k as i64) * MS)))
+                .map(|k| {
+                    task(
+                        k + 1,
+                        t0 + k as i64 * MS,
+                        Some(t0 + (first_ms + 200 * k as i64) * MS),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         let obs = Observations {
@@ -334,9 +340,21 @@ mod tests {
             ..Observations::default()
         };
         let cal = analyze(&obs);
-        assert_eq!(cal.start_latency, Some(Measured { ms: 540, samples: 3 }));
+        assert_eq!(
+            cal.start_latency,
+            Some(Measured {
+                ms: 540,
+                samples: 3
+            })
+        );
         // (1 × 460 + 5 × 1210) / (1 + 25) = 250.4
-        assert_eq!(cal.start_concurrent, Some(Measured { ms: 250, samples: 2 }));
+        assert_eq!(
+            cal.start_concurrent,
+            Some(Measured {
+                ms: 250,
+                samples: 2
+            })
+        );
         assert_eq!(cal.start_spacing.map(|m| (m.ms, m.samples)), Some((200, 6)));
         assert_eq!(cal.first_start_by_batch.get(&6).map(|m| m.ms), Some(1_750));
         assert_eq!(cal.ready_latency, None);
@@ -361,7 +379,13 @@ mod tests {
             ..Observations::default()
         };
         let cal = analyze(&obs);
-        assert_eq!(cal.start_latency, Some(Measured { ms: 550, samples: 2 }));
+        assert_eq!(
+            cal.start_latency,
+            Some(Measured {
+                ms: 550,
+                samples: 2
+            })
+        );
         assert_eq!(cal.first_start_by_batch.len(), 1);
         assert_eq!(cal.start_concurrent, None, "no batch of more than one");
         assert_eq!(cal.start_spacing, None);
@@ -413,8 +437,14 @@ mod tests {
     #[test]
     fn the_profile_file_is_what_plan_reads() {
         let cal = Calibration {
-            start_latency: Some(Measured { ms: 540, samples: 3 }),
-            start_concurrent: Some(Measured { ms: 250, samples: 2 }),
+            start_latency: Some(Measured {
+                ms: 540,
+                samples: 3,
+            }),
+            start_concurrent: Some(Measured {
+                ms: 250,
+                samples: 2,
+            }),
             probe_duration: Some(Measured { ms: 66, samples: 9 }),
             ..Calibration::default()
         };

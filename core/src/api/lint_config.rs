@@ -243,7 +243,10 @@ mod tests {
         assert!(err.starts_with("p.toml"), "{err}");
         let err = timing_of_profile("p.toml", "[timing]\nstart = \"1s\"\n").unwrap_err();
         assert!(err.starts_with("p.toml:2: "), "{err}");
-        assert!(timing_of_profile("p.toml", "").is_err(), "a profile needs [timing]");
+        assert!(
+            timing_of_profile("p.toml", "").is_err(),
+            "a profile needs [timing]"
+        );
     }
 
     #[test]

@@ -683,8 +683,7 @@ fn plan_timing(
         })
     };
     if request.discover_config
-        && let Some(path) =
-            first_file.and_then(|f| lint_config::discover(shared, &fspath::dir(f)))
+        && let Some(path) = first_file.and_then(|f| lint_config::discover(shared, &fspath::dir(f)))
     {
         layers = load(&path, lint_config::timing_of_config)?.over(&layers);
     }
