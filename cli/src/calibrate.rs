@@ -106,11 +106,17 @@ pub(crate) fn run(args: &CalibrateArgs, io: &mut Io<'_>) -> u8 {
             }
         }
     };
+    // Written through output.rs like every result (atomically; never over an input).
+    let inputs: Vec<String> = args
+        .from_observations
+        .iter()
+        .map(|p| Path::new(&io.cwd).join(p).to_string_lossy().into_owned())
+        .collect();
     if let Some(path) = &args.save_observations {
         let text = serde_json::to_string_pretty(&observations).unwrap_or_default() + "\n";
-        if let Err(e) = std::fs::write(Path::new(&io.cwd).join(path), text) {
-            let _ = writeln!(io.stderr, "error: cannot write {path}: {e}");
-            return exit::USAGE_OR_IO;
+        let status = crate::output::emit(io, Some(path), &text, &inputs);
+        if status != exit::OK {
+            return status;
         }
     }
     let result = calibration::analyze(&observations);
@@ -123,22 +129,14 @@ pub(crate) fn run(args: &CalibrateArgs, io: &mut Io<'_>) -> u8 {
     }
     let _ = writeln!(io.stderr, "{}", summary(&result));
     let text = result.profile_toml(&about);
-    match &args.output {
-        None => crate::output::to_stdout(io, text.as_bytes()),
-        Some(path) => match std::fs::write(Path::new(&io.cwd).join(path), text) {
-            Ok(()) => {
-                let _ = writeln!(
-                    io.stderr,
-                    "wrote {path}: use it with `stackplan plan --timing {path}`"
-                );
-                exit::OK
-            }
-            Err(e) => {
-                let _ = writeln!(io.stderr, "error: cannot write {path}: {e}");
-                exit::USAGE_OR_IO
-            }
-        },
+    let status = crate::output::emit(io, args.output.as_deref(), &text, &inputs);
+    if let (Some(path), exit::OK) = (&args.output, status) {
+        let _ = writeln!(
+            io.stderr,
+            "wrote {path}: use it with `stackplan plan --timing {path}`"
+        );
     }
+    status
 }
 
 fn read_observations(path: &Path) -> Result<Observations, String> {

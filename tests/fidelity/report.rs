@@ -481,12 +481,14 @@ impl Measured {
     fn calibrated(&self) -> Calibrated {
         let ms = |v: f64| v.round() as u64;
         let flag = |v: f64| format!("{}ms", ms(v));
-        let mut timing = rollout::Timing::default();
-        timing.start_new_ms = ms(self.start_new);
-        timing.start_ready_ms = ms(self.start_ready);
-        timing.start_spacing_ms = ms(self.spacing);
-        timing.sigterm_exit_ms = ms(self.sigterm_exit);
-        timing.stop_order_delay_ms = ms(self.stop_order);
+        let timing = rollout::Timing {
+            start_new_ms: ms(self.start_new),
+            start_ready_ms: ms(self.start_ready),
+            start_spacing_ms: ms(self.spacing),
+            sigterm_exit_ms: ms(self.sigterm_exit),
+            stop_order_delay_ms: ms(self.stop_order),
+            ..rollout::Timing::default()
+        };
         Calibrated {
             flags: vec![
                 "--start-latency".into(),
