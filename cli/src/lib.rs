@@ -394,6 +394,15 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e, detailed, io),
     };
+    if let Command::Calibrate(_) = cli.command
+        && cli.project.names_a_project()
+    {
+        let e = command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "calibrate measures a Swarm and reads no Compose files: drop -f, -p, --profile, --env-file and --project-directory",
+        );
+        return usage_error(&e, detailed, io);
+    }
     if let Command::Explain(_) = cli.command
         && cli.project.names_a_project()
     {
