@@ -1266,6 +1266,7 @@ pub fn human(plan: &Plan) -> String {
             }
         }
     }
+    out.push_str(&super::maintenance::human(plan));
     out
 }
 
@@ -1432,6 +1433,7 @@ pub fn markdown(plan: &Plan) -> String {
     {
         markdown_service(service, &mut out);
     }
+    out.push_str(&super::maintenance::markdown(plan));
     out
 }
 
