@@ -8,6 +8,7 @@
 //! (`-f`, `-p`, `--profile`, `--env-file`, `--project-directory`) are accepted before or after
 //! the sub-command, as with `docker compose`.
 
+mod calibrate;
 mod completions;
 mod engine_spec;
 mod exit;
@@ -86,6 +87,8 @@ enum Command {
     EngineSpec(engine_spec::EngineSpecArgs),
     /// Serve the browser playground (built by scripts/build-wasm) on 127.0.0.1
     Playground(playground::PlaygroundArgs),
+    /// Measure this Swarm's start, stop and probe latencies with a probe service and write a timing profile for plan --timing
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -193,38 +196,33 @@ struct PlanArgs {
     /// Preview `docker node demote NODE`; repeatable
     #[arg(long, value_name = "NODE")]
     demote: Vec<String>,
-    /// Time from placing a new task to its container starting (pull, create, start)
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "1s",
-        allow_hyphen_values = true
-    )]
-    start_latency: String,
-    /// Time for an already prepared task to start (stop-first, delayed restarts)
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "200ms",
-        allow_hyphen_values = true
-    )]
-    ready_latency: String,
-    /// Time an application takes to exit after SIGTERM
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "100ms",
-        allow_hyphen_values = true
-    )]
-    sigterm_exit: String,
-    /// Duration of one healthcheck probe
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "100ms",
-        allow_hyphen_values = true
-    )]
-    probe_duration: String,
+    /// Timing profile (TOML, as `stackplan calibrate` writes it); flags override its values, it
+    /// overrides `[timing]` of .stackplan.toml
+    #[arg(long, value_name = "FILE")]
+    timing: Option<String>,
+    /// Time from placing a new task to its container starting, alone on its node (pull, create,
+    /// start) [default: 1s]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    start_latency: Option<String>,
+    /// Extra start time per other task starting on the node at the same time [default: 0s]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    start_concurrent: Option<String>,
+    /// Least time between two container starts on one node [default: 250ms]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    start_spacing: Option<String>,
+    /// Time for an already prepared task to start (stop-first, delayed restarts) [default: 200ms]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    ready_latency: Option<String>,
+    /// Time from a stop order to the agent stopping the container (before the 2s gossip sleep of
+    /// networked tasks) [default: 1s]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    stop_order_delay: Option<String>,
+    /// Time an application takes to exit after SIGTERM [default: 100ms]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    sigterm_exit: Option<String>,
+    /// Duration of one healthcheck probe [default: 100ms]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    probe_duration: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -412,6 +410,15 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e, detailed, io),
     };
+    if let Command::Calibrate(_) = cli.command
+        && cli.project.names_a_project()
+    {
+        let e = command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "calibrate measures a Swarm and reads no Compose files: drop -f, -p, --profile, --env-file and --project-directory",
+        );
+        return usage_error(&e, detailed, io);
+    }
     if let Command::Explain(_) = cli.command
         && cli.project.names_a_project()
     {
@@ -428,6 +435,7 @@ pub fn run(argv: Vec<String>, io: &mut Io<'_>) -> u8 {
         Command::Explain(args) => run_explain(&args, io),
         Command::EngineSpec(args) => engine_spec::run(&cli.project, &args, io),
         Command::Playground(args) => playground::run(&args, io),
+        Command::Calibrate(args) => calibrate::run(&args, io),
     }
 }
 
@@ -653,11 +661,16 @@ fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool,
         services: args.services.clone(),
         scenarios: args.scenarios.clone(),
         timing: api::TimingInput {
-            start_latency: Some(args.start_latency.clone()),
-            ready_latency: Some(args.ready_latency.clone()),
-            sigterm_exit: Some(args.sigterm_exit.clone()),
-            probe_duration: Some(args.probe_duration.clone()),
+            start_latency: args.start_latency.clone(),
+            start_concurrent: args.start_concurrent.clone(),
+            start_spacing: args.start_spacing.clone(),
+            ready_latency: args.ready_latency.clone(),
+            stop_order_delay: args.stop_order_delay.clone(),
+            sigterm_exit: args.sigterm_exit.clone(),
+            probe_duration: args.probe_duration.clone(),
         },
+        timing_file: args.timing.clone(),
+        discover_config: true,
         engine_version: Some(args.engine_version),
         nodes: match &args.nodes {
             NodesArg::Count(n) => Some(*n),

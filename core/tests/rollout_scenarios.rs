@@ -1488,4 +1488,63 @@ mod rollout {
         let spaced = run(&all_at_once).finished_at_ms.expect("finished");
         assert_eq!(spaced - flat, 750);
     }
+
+    /// Starts that contend: with `start_concurrent_ms`, each container of a batch started
+    /// together comes up `(n - 1) × start_concurrent_ms` later, then `start_spacing_ms`
+    /// serialises the batch (issue 10: 0.54 s alone, 1.75 s for the sixth of six). A task
+    /// started alone is not slowed.
+    #[test]
+    fn concurrent_starts_are_slower_than_one_alone() {
+        let started = |plan: &RolloutPlan, label: &str| {
+            plan.tasks
+                .iter()
+                .find(|t| t.task == label)
+                .and_then(|t| t.started_at_ms)
+        };
+        // S6 shape: four new tasks placed in one instant (parallelism 0, stop-first is
+        // irrelevant: start-first keeps the old ones out of the count).
+        let spec = ServiceSpec {
+            update_config: Some(UpdateConfig {
+                parallelism: 0,
+                order: UpdateOrder::StartFirst,
+                ..UpdateConfig::default()
+            }),
+            ..replicated(4, hc_a())
+        };
+        let mut request = update(spec.clone(), spec, "healthy");
+        request.timing.start_new_ms = 540;
+        request.timing.start_ready_ms = 200;
+        request.timing.start_spacing_ms = 100;
+        let flat = run(&request);
+        request.timing.start_concurrent_ms = 150;
+        let contended = run(&request);
+        for (label, flat_ms, contended_ms) in [
+            ("N1", 540, 540 + 3 * 150),
+            ("N2", 640, 640 + 3 * 150),
+            ("N4", 840, 840 + 3 * 150),
+        ] {
+            assert_eq!(
+                started(&flat, label),
+                Some(flat_ms),
+                "{label} without the term"
+            );
+            assert_eq!(
+                started(&contended, label),
+                Some(contended_ms),
+                "{label} with it"
+            );
+        }
+        // One replica: nothing else starts with it, so the term changes nothing.
+        let single = ServiceSpec {
+            update_config: Some(UpdateConfig {
+                order: UpdateOrder::StartFirst,
+                ..UpdateConfig::default()
+            }),
+            ..replicated(1, hc_a())
+        };
+        let mut alone = update(single.clone(), single, "healthy");
+        alone.timing.start_new_ms = 540;
+        alone.timing.start_concurrent_ms = 150;
+        assert_eq!(started(&run(&alone), "N1"), Some(540));
+    }
 }

@@ -394,17 +394,18 @@ fn cli_plan(
         .ok_or_else(|| format!("no `{SERVICE}` in the plan"))
 }
 
-/// The planner's simulation (a serialised `RolloutPlan`) for a measured step.
+/// The planner's simulation (a serialised `RolloutPlan`) for a measured step, with the
+/// default timing (`None`) or a calibrated one.
 fn predict(
     sc: &Scenario,
     p: &PlanArgs,
     engine_version: &str,
     image: &str,
-    measured: Option<&Measured>,
+    calibrated: Option<&Calibrated>,
 ) -> Result<Value, String> {
     let dir = stackplan_tests::probe::swarm_dir().join(sc.dir);
     let major = major(engine_version);
-    let extra = measured.map(Measured::flags).unwrap_or_default();
+    let extra = calibrated.map(|c| c.flags.clone()).unwrap_or_default();
     if !p.rollback {
         let service = cli_plan(&dir, p.to, p.from, p.scenario, &major, image, &extra)?;
         return service["simulations"]
@@ -424,15 +425,43 @@ fn predict(
     let mut request = RolloutRequest::new(spec(&running)?, spec(&restored)?, scenario);
     request.operation = Operation::Rollback;
     request.engine_major_version = major.parse().unwrap_or(27);
-    if let Some(m) = measured {
-        m.apply(&mut request.timing);
+    if let Some(c) = calibrated {
+        request.timing = c.timing;
     }
     let plan = rollout::simulate(&request).map_err(|e| e.to_string())?;
     serde_json::to_value(plan).map_err(|e| e.to_string())
 }
 
-/// This machine's latencies, medians over every raw run (what `stackplan calibrate` would
-/// measure with its probe service), in ms.
+/// A non-default timing for the predictions: the `plan` flags that carry it and the same
+/// timing for the core (manual rollbacks).
+struct Calibrated {
+    flags: Vec<String>,
+    timing: rollout::Timing,
+}
+
+/// The committed `stackplan calibrate` profile of this machine.
+const PROFILE: &str = "timing-this-machine.toml";
+
+impl Calibrated {
+    /// `plan --timing <docs/fidelity/timing-this-machine.toml>`.
+    fn from_profile(runs_dir: &Path) -> Option<(Calibrated, stackplan_core::api::TimingInput)> {
+        let path = runs_dir.join("..").join(PROFILE);
+        let text = std::fs::read_to_string(&path).ok()?;
+        let input = stackplan_core::api::lint_config::timing_of_profile(PROFILE, &text).ok()?;
+        let timing = input.resolve().ok()?;
+        let abs = std::fs::canonicalize(&path).ok()?;
+        Some((
+            Calibrated {
+                flags: vec!["--timing".into(), abs.to_string_lossy().into_owned()],
+                timing,
+            },
+            input,
+        ))
+    }
+}
+
+/// This machine's latencies, medians over every raw run (what `stackplan calibrate`
+/// measures with its probe service, taken from the scenario runs themselves), in ms.
 struct Measured {
     /// Task created with desired RUNNING → container start (first of its batch).
     start_new: f64,
@@ -448,26 +477,33 @@ struct Measured {
 }
 
 impl Measured {
-    /// The `plan` flags that carry them (the stop-order delay and the spacing have no
-    /// flag; they are applied only where the report calls the core directly).
-    fn flags(&self) -> Vec<String> {
-        let ms = |v: f64| format!("{}ms", v.round() as u64);
-        vec![
-            "--start-latency".into(),
-            ms(self.start_new),
-            "--ready-latency".into(),
-            ms(self.start_ready),
-            "--sigterm-exit".into(),
-            ms(self.sigterm_exit),
-        ]
-    }
-
-    fn apply(&self, t: &mut rollout::Timing) {
-        t.start_new_ms = self.start_new.round() as u64;
-        t.start_ready_ms = self.start_ready.round() as u64;
-        t.start_spacing_ms = self.spacing.round() as u64;
-        t.sigterm_exit_ms = self.sigterm_exit.round() as u64;
-        t.stop_order_delay_ms = self.stop_order.round() as u64;
+    /// The same latencies as `plan` flags and as a core timing.
+    fn calibrated(&self) -> Calibrated {
+        let ms = |v: f64| v.round() as u64;
+        let flag = |v: f64| format!("{}ms", ms(v));
+        let timing = rollout::Timing {
+            start_new_ms: ms(self.start_new),
+            start_ready_ms: ms(self.start_ready),
+            start_spacing_ms: ms(self.spacing),
+            sigterm_exit_ms: ms(self.sigterm_exit),
+            stop_order_delay_ms: ms(self.stop_order),
+            ..rollout::Timing::default()
+        };
+        Calibrated {
+            flags: vec![
+                "--start-latency".into(),
+                flag(self.start_new),
+                "--ready-latency".into(),
+                flag(self.start_ready),
+                "--start-spacing".into(),
+                flag(self.spacing),
+                "--sigterm-exit".into(),
+                flag(self.sigterm_exit),
+                "--stop-order-delay".into(),
+                flag(self.stop_order),
+            ],
+            timing,
+        }
     }
 
     fn from_runs(runs_dir: &Path) -> Option<Measured> {
@@ -688,11 +724,124 @@ struct StepVerdict {
     times_ok: usize,
     cal_times_ok: usize,
     worst_cal: f64,
+    fit_times_ok: usize,
+    worst_fit: f64,
     worst_time: f64,
+}
+
+/// The three timings the predictions are made with.
+fn timing_table(
+    profile: Option<&stackplan_core::api::TimingInput>,
+    measured: Option<&Measured>,
+) -> String {
+    let d = rollout::Timing::default();
+    let p = profile.and_then(|i| i.resolve().ok());
+    let prof = |f: fn(&rollout::Timing) -> u64, set: bool| match &p {
+        Some(t) if set => f(t).to_string(),
+        Some(_) => "(default)".to_owned(),
+        None => "—".to_owned(),
+    };
+    let fit = |value: Option<f64>, key: &str| match (measured, value) {
+        (Some(m), Some(v)) => format!("{v:.0} ({})", m.samples.get(key).unwrap_or(&0)),
+        _ => "—".to_owned(),
+    };
+    let has = |f: fn(&stackplan_core::api::TimingInput) -> bool| profile.is_some_and(f);
+    let rows: [(&str, u64, String, String); 7] = [
+        (
+            "`start-latency` task created → container start, alone (first of a batch, fitted)",
+            d.start_new_ms,
+            prof(|t| t.start_new_ms, has(|i| i.start_latency.is_some())),
+            fit(measured.map(|m| m.start_new), "start_new"),
+        ),
+        (
+            "`start-concurrent` extra start latency per other task starting at once",
+            d.start_concurrent_ms,
+            prof(
+                |t| t.start_concurrent_ms,
+                has(|i| i.start_concurrent.is_some()),
+            ),
+            "—".to_owned(),
+        ),
+        (
+            "`start-spacing` between container starts of one batch",
+            d.start_spacing_ms,
+            prof(|t| t.start_spacing_ms, has(|i| i.start_spacing.is_some())),
+            fit(measured.map(|m| m.spacing), "spacing"),
+        ),
+        (
+            "`ready-latency` old exit → prepared stop-first replacement start",
+            d.start_ready_ms,
+            prof(|t| t.start_ready_ms, has(|i| i.ready_latency.is_some())),
+            fit(measured.map(|m| m.start_ready), "start_ready"),
+        ),
+        (
+            "`stop-order-delay` stop order → SIGTERM, minus the 2 s gossip sleep",
+            d.stop_order_delay_ms,
+            prof(
+                |t| t.stop_order_delay_ms,
+                has(|i| i.stop_order_delay.is_some()),
+            ),
+            fit(measured.map(|m| m.stop_order), "stop_order"),
+        ),
+        (
+            "`sigterm-exit` SIGTERM → exit",
+            d.sigterm_exit_ms,
+            prof(|t| t.sigterm_exit_ms, has(|i| i.sigterm_exit.is_some())),
+            fit(measured.map(|m| m.sigterm_exit), "sigterm_exit"),
+        ),
+        (
+            "`probe-duration` one healthcheck probe",
+            d.probe_ms,
+            prof(|t| t.probe_ms, has(|i| i.probe_duration.is_some())),
+            "—".to_owned(),
+        ),
+    ];
+    let mut out = format!(
+        "## Timing: default, calibrated, fitted\n\nEvery step is predicted three times: with the planner's default timing (what a user gets without calibration); **calibrated**, with the profile `stackplan calibrate` measured on this machine (`docs/fidelity/{PROFILE}`, `plan --timing` reads it; how it was made is in its `[calibration]` table and in the section on calibration below); and **fitted**, with medians of the same latencies taken from the scenario runs themselves (a check of the model: if the latencies are right, are the times?). All in ms; the fitted column gives the sample count.\n\n| latency (profile key) | default | calibrated | fitted to the runs |\n|---|---|---|---|\n"
+    );
+    for (name, default, calibrated, fitted) in rows {
+        let _ = writeln!(out, "| {name} | {default} | {calibrated} | {fitted} |");
+    }
+    out.push('\n');
+    out
+}
+
+/// One status change of one prediction against the runs: the predicted time and how many
+/// runs are within tolerance; marks the runs that are not, and keeps the worst error.
+fn judge(
+    predicted: Option<&Change>,
+    i: usize,
+    obs: &[(String, Summary)],
+    ok: &mut [bool],
+    worst: &mut f64,
+) -> (String, String) {
+    let Some(pc) = predicted else {
+        ok.iter_mut().for_each(|b| *b = false);
+        return ("—".to_owned(), "-".to_owned());
+    };
+    let tol = tolerance_ms(pc.at_ms);
+    let mut n_ok = 0;
+    for (k, (_, s)) in obs.iter().enumerate() {
+        match s.changes.get(i) {
+            Some(c) if c.state == pc.state => {
+                let d = c.at_ms - pc.at_ms;
+                *worst = worst.max(d.abs());
+                if d.abs() <= tol {
+                    n_ok += 1;
+                } else {
+                    ok[k] = false;
+                }
+            }
+            _ => ok[k] = false,
+        }
+    }
+    (secs(pc.at_ms), format!("{n_ok}/{}", obs.len()))
 }
 
 fn generate(runs_dir: &Path) -> Result<String, String> {
     let measured = Measured::from_runs(runs_dir);
+    let fitted = measured.as_ref().map(Measured::calibrated);
+    let profile = Calibrated::from_profile(runs_dir);
     let mut body = String::new();
     let mut verdicts: Vec<StepVerdict> = Vec::new();
     let mut detections: Vec<(String, Detection, String)> = Vec::new();
@@ -784,9 +933,13 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                 }
             };
             let pred = predicted_summary(&sim, step);
-            let cal = measured
+            let cal = profile
                 .as_ref()
-                .and_then(|m| predict(sc, p, &engine, &image, Some(m)).ok())
+                .and_then(|(c, _)| predict(sc, p, &engine, &image, Some(c)).ok())
+                .map(|sim| predicted_summary(&sim, step));
+            let fit = fitted
+                .as_ref()
+                .and_then(|c| predict(sc, p, &engine, &image, Some(c)).ok())
                 .map(|sim| predicted_summary(&sim, step));
             if !problems.is_empty() {
                 let _ = writeln!(body, "Unreadable runs: {}\n", problems.join("; "));
@@ -799,17 +952,19 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
             // Status changes.
             let _ = writeln!(
                 body,
-                "| # | state | message | predicted s | observed s (min / median / max) | median − predicted | within tolerance | calibrated prediction s | within (calibrated) |"
+                "| # | state | message | predicted s | observed s (min / median / max) | median − predicted | within tolerance | calibrated prediction s | within (calibrated) | fitted prediction s | within (fitted) |"
             );
-            let _ = writeln!(body, "|---|---|---|---|---|---|---|---|---|");
+            let _ = writeln!(body, "|---|---|---|---|---|---|---|---|---|---|---|");
             let rows = pred
                 .changes
                 .len()
                 .max(obs.iter().map(|(_, s)| s.changes.len()).max().unwrap_or(0));
             let mut times_ok = vec![true; obs.len()];
             let mut cal_times_ok = vec![cal.is_some(); obs.len()];
+            let mut fit_times_ok = vec![fit.is_some(); obs.len()];
             let mut worst: f64 = 0.0;
             let mut worst_cal: f64 = 0.0;
+            let mut worst_fit: f64 = 0.0;
             for i in 0..rows {
                 let pc = pred.changes.get(i);
                 let vals: Vec<f64> = obs
@@ -853,32 +1008,23 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                     }
                     within = format!("{n_ok}/{} (±{})", obs.len(), secs(tol));
                 }
-                let cc = cal.as_ref().and_then(|c| c.changes.get(i));
-                let mut cal_within = String::from("-");
-                if let Some(cc) = cc {
-                    let tol = tolerance_ms(cc.at_ms);
-                    let mut n_ok = 0;
-                    for (k, (_, s)) in obs.iter().enumerate() {
-                        match s.changes.get(i) {
-                            Some(c) if c.state == cc.state => {
-                                let d = c.at_ms - cc.at_ms;
-                                worst_cal = worst_cal.max(d.abs());
-                                if d.abs() <= tol {
-                                    n_ok += 1;
-                                } else {
-                                    cal_times_ok[k] = false;
-                                }
-                            }
-                            _ => cal_times_ok[k] = false,
-                        }
-                    }
-                    cal_within = format!("{n_ok}/{}", obs.len());
-                } else {
-                    cal_times_ok.iter_mut().for_each(|b| *b = false);
-                }
+                let (cal_at, cal_within) = judge(
+                    cal.as_ref().and_then(|c| c.changes.get(i)),
+                    i,
+                    &obs,
+                    &mut cal_times_ok,
+                    &mut worst_cal,
+                );
+                let (fit_at, fit_within) = judge(
+                    fit.as_ref().and_then(|c| c.changes.get(i)),
+                    i,
+                    &obs,
+                    &mut fit_times_ok,
+                    &mut worst_fit,
+                );
                 let _ = writeln!(
                     body,
-                    "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} |",
+                    "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
                     i + 1,
                     state,
                     message,
@@ -894,8 +1040,10 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                         _ => "—".to_owned(),
                     },
                     within,
-                    cc.map_or("—".to_owned(), |c| secs(c.at_ms)),
-                    cal_within
+                    cal_at,
+                    cal_within,
+                    fit_at,
+                    fit_within
                 );
             }
             // Outcome, messages, counts per run.
@@ -1026,6 +1174,8 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
                 times_ok: times_ok.iter().filter(|&&b| b).count(),
                 cal_times_ok: cal_times_ok.iter().filter(|&&b| b).count(),
                 worst_cal,
+                fit_times_ok: fit_times_ok.iter().filter(|&&b| b).count(),
+                worst_fit,
                 worst_time: worst,
             });
         }
@@ -1050,25 +1200,13 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
         out.push_str(text.trim());
         out.push_str("\n\n");
     }
+    out.push_str(&timing_table(
+        profile.as_ref().map(|(_, input)| input),
+        measured.as_ref(),
+    ));
     out.push_str("## Summary\n\n");
     out.push_str("Per measured step: how many runs matched the planner on the sequence of UpdateStatus states (outcome), on states and exact messages, on the counts (tasks created, min healthy, max containers), and on every status-change time within tolerance (±1.5 s, ±15 % past 10 s).\n\n");
-    if let Some(m) = &measured {
-        let _ = writeln!(
-            out,
-            "## Timing: default vs measured\n\nPredictions are made twice: with the planner's default timing (what a user gets), and with this machine's latencies measured from the raw runs themselves (medians; the samples a `calibrate` run would take): \n\n| latency | default ms | measured median ms | samples |\n|---|---|---|---|\n| `S_new` task created → container start (first of a batch) | 1000 | {:.0} | {} |\n| `S_ready` old exit → prepared replacement start | 200 | {:.0} | {} |\n| start spacing within a batch (`start_spacing_ms`) | 250 | {:.0} | {} |\n| stop order → SIGTERM, minus the 2 s gossip sleep (`stop_order_delay_ms`) | 1000 | {:.0} | {} |\n| SIGTERM → exit (`E`) | 100 | {:.0} | {} |\n\nThe CLI takes `S_new`, `S_ready` and `E` as flags (`--start-latency`, `--ready-latency`, `--sigterm-exit`); the stop-order delay and the spacing have none, so the calibrated column of `plan`-driven steps uses the defaults for those two; manual rollbacks are simulated through the core with all five.\n",
-            m.start_new,
-            m.samples.get("start_new").unwrap_or(&0),
-            m.start_ready,
-            m.samples.get("start_ready").unwrap_or(&0),
-            m.spacing,
-            m.samples.get("spacing").unwrap_or(&0),
-            m.stop_order,
-            m.samples.get("stop_order").unwrap_or(&0),
-            m.sigterm_exit,
-            m.samples.get("sigterm_exit").unwrap_or(&0),
-        );
-    }
-    out.push_str("| scenario | step | runs | outcome | messages | counts | times | worst time error s | times (calibrated) | worst (calibrated) s | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("| scenario | step | runs | outcome | messages | counts | times | worst time error s | times (calibrated) | worst (calibrated) s | times (fitted) | worst (fitted) s | verdict |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     let mut full = 0;
     for v in &verdicts {
         let all = |n: usize| n == v.runs && v.runs > 0;
@@ -1086,7 +1224,7 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
         };
         let _ = writeln!(
             out,
-            "| {} (`{}`) | {} | {} | {}/{} | {}/{} | {}/{} | {}/{} | {:.1} | {}/{} | {:.1} | {} |",
+            "| {} (`{}`) | {} | {} | {}/{} | {}/{} | {}/{} | {}/{} | {:.1} | {}/{} | {:.1} | {}/{} | {:.1} | {} |",
             v.section,
             v.scenario,
             v.step,
@@ -1103,6 +1241,9 @@ fn generate(runs_dir: &Path) -> Result<String, String> {
             v.cal_times_ok,
             v.runs,
             v.worst_cal / 1000.0,
+            v.fit_times_ok,
+            v.runs,
+            v.worst_fit / 1000.0,
             verdict
         );
     }

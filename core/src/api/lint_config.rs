@@ -14,7 +14,13 @@
 //! capacity-threshold = 0.5         # SP102: least share of replicas that must keep serving
 //! engine-version = "27.0"          # Docker Engine on the nodes (27 and 27.0 alike)
 //! nodes = 3                        # nodes in the Swarm
+//!
+//! [timing]                         # plan's latencies (Go durations), as `stackplan calibrate`
+//! start-latency = "540ms"          # writes them; see [`TimingSection`]
 //! ```
+//!
+//! A timing profile (`plan --timing FILE`) is a TOML file with the same `[timing]` table and
+//! an optional free-form `[calibration]` table (what was measured, where, when).
 
 use crate::fspath;
 use crate::lint::{Level, LintOptions, Target};
@@ -32,6 +38,79 @@ struct File {
     /// by the hook (hook/main.rs), accepted here.
     #[serde(default, rename = "pre-commit")]
     _pre_commit: Option<toml::Table>,
+    /// Read by `plan` ([`timing_of_config`]); lint ignores it.
+    #[serde(default)]
+    timing: Option<TimingSection>,
+}
+
+/// `[timing]`: the simulator's latencies, each a Go duration (`540ms`, `1.2s`); a key left
+/// out keeps the default. Names as in `docs/fidelity.md`'s timing table.
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TimingSection {
+    /// Placement → container start of a task starting alone (`--start-latency`).
+    pub start_latency: Option<String>,
+    /// Extra start latency per other task starting on the node at the same time.
+    pub start_concurrent: Option<String>,
+    /// Least time between two container starts on one node.
+    pub start_spacing: Option<String>,
+    /// Old container exit → start of the prepared stop-first replacement (`--ready-latency`).
+    pub ready_latency: Option<String>,
+    /// Stop order → SIGTERM, without the gossip sleep of networked tasks.
+    pub stop_order_delay: Option<String>,
+    /// SIGTERM → exit (`--sigterm-exit`).
+    pub sigterm_exit: Option<String>,
+    /// One healthcheck probe (`--probe-duration`).
+    pub probe_duration: Option<String>,
+}
+
+impl TimingSection {
+    fn input(self) -> super::TimingInput {
+        super::TimingInput {
+            start_latency: self.start_latency,
+            start_concurrent: self.start_concurrent,
+            start_spacing: self.start_spacing,
+            ready_latency: self.ready_latency,
+            stop_order_delay: self.stop_order_delay,
+            sigterm_exit: self.sigterm_exit,
+            probe_duration: self.probe_duration,
+        }
+    }
+}
+
+/// A timing profile file: `[timing]` and what the calibration recorded about itself.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profile {
+    timing: TimingSection,
+    #[serde(default, rename = "calibration")]
+    _calibration: Option<toml::Table>,
+}
+
+/// Parses TOML text, naming the file and line of an error.
+fn parse_toml<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| {
+        let place = e
+            .span()
+            .map(|s| {
+                let line = 1 + text[..s.start.min(text.len())].matches('\n').count();
+                format!(":{line}")
+            })
+            .unwrap_or_default();
+        format!("{name}{place}: {}", e.message())
+    })
+}
+
+/// The `[timing]` table of a `.stackplan.toml` (none: every latency keeps its default).
+pub fn timing_of_config(name: &str, text: &str) -> Result<super::TimingInput, String> {
+    let file: File = parse_toml(name, text)?;
+    Ok(file.timing.unwrap_or_default().input())
+}
+
+/// The `[timing]` table of a timing profile (`plan --timing FILE`); the table is required.
+pub fn timing_of_profile(name: &str, text: &str) -> Result<super::TimingInput, String> {
+    let profile: Profile = parse_toml(name, text)?;
+    Ok(profile.timing.input())
 }
 
 #[derive(Deserialize, Default)]
@@ -77,16 +156,7 @@ pub fn discover(fs: &dyn FileSource, start: &str) -> Option<String> {
 /// Applies the text of a config file named `name` to lint options; the error names the file
 /// (and the line, for TOML errors).
 pub fn apply(name: &str, text: &str, opts: &mut LintOptions) -> Result<(), String> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let place = e
-            .span()
-            .map(|s| {
-                let line = 1 + text[..s.start.min(text.len())].matches('\n').count();
-                format!(":{line}")
-            })
-            .unwrap_or_default();
-        format!("{name}{place}: {}", e.message())
-    })?;
+    let file: File = parse_toml(name, text)?;
     let lint = file.lint;
     if let Some(t) = lint.target {
         opts.target =
@@ -152,6 +222,31 @@ mod tests {
         assert!(err.starts_with("cfg.toml:3: "), "{err}");
         let err = apply("cfg.toml", "[lint.severity]\nSP1 = \"loud\"\n", &mut opts).unwrap_err();
         assert!(err.contains("lint.severity.SP1"), "{err}");
+    }
+
+    #[test]
+    fn timing_comes_from_the_config_and_from_profiles() {
+        let config = "[lint.options]\nnodes = 2\n[timing]\nstart-latency = \"540ms\"\nstart-concurrent = \"150ms\"\n";
+        let timing = timing_of_config(".stackplan.toml", config).unwrap();
+        assert_eq!(timing.start_latency.as_deref(), Some("540ms"));
+        assert_eq!(timing.start_concurrent.as_deref(), Some("150ms"));
+        assert_eq!(timing.ready_latency, None);
+        // lint reads the same file and ignores the table
+        let mut opts = LintOptions::default();
+        assert_eq!(apply(".stackplan.toml", config, &mut opts), Ok(()));
+        assert_eq!(opts.nodes, 2);
+        assert_eq!(timing_of_config("c", "").unwrap(), Default::default());
+        let profile = "[calibration]\nmeasured = \"x\"\n[timing]\nsigterm-exit = \"50ms\"\n";
+        let timing = timing_of_profile("p.toml", profile).unwrap();
+        assert_eq!(timing.sigterm_exit.as_deref(), Some("50ms"));
+        let err = timing_of_profile("p.toml", "[lint]\n").unwrap_err();
+        assert!(err.starts_with("p.toml"), "{err}");
+        let err = timing_of_profile("p.toml", "[timing]\nstart = \"1s\"\n").unwrap_err();
+        assert!(err.starts_with("p.toml:2: "), "{err}");
+        assert!(
+            timing_of_profile("p.toml", "").is_err(),
+            "a profile needs [timing]"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! files a request does not carry from a [`FileSource`] (the CLI's disk), through the same
 //! code path.
 
+pub mod calibration;
 mod config_lists;
 pub mod lint_config;
 mod ops;
@@ -53,6 +54,9 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "kebab-case")]
+// One request per call, built once and moved: the size of the largest variant (`plan`, with its
+// timing layers and node inventory) costs nothing worth a `Box` in every front end's literal.
+#[allow(clippy::large_enum_variant)]
 pub enum Operation {
     /// The merged project as `docker compose config` prints it.
     Config(ConfigRequest),

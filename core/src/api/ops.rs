@@ -500,7 +500,14 @@ pub struct PlanRequest {
     /// `crash-after=DUR[:CODE]`, `unschedulable`, with modifiers `exit0-on-sigterm`,
     /// `ignore-sigterm`. Default: healthy and unhealthy.
     pub scenarios: Vec<String>,
+    /// Latencies; each field set here overrides the timing profile and `[timing]`.
     pub timing: TimingInput,
+    /// A timing profile (TOML with a `[timing]` table, as `stackplan calibrate` writes it),
+    /// read like the other files; relative to the working directory.
+    pub timing_file: Option<String>,
+    /// Read `[timing]` of the `.stackplan.toml` found from the first file's folder up to
+    /// the repository root (the CLI sets it; `lint` finds the same file).
+    pub discover_config: bool,
     /// Docker Engine version on the nodes (default 27.0).
     pub engine_version: Option<EngineVersion>,
     /// Nodes in the Swarm (default 1; at least 1): that many identical active nodes,
@@ -588,15 +595,25 @@ fn of_stack(live: &[crate::swarm::Service], stack: &str) -> Vec<crate::swarm::Se
         .collect()
 }
 
-/// The simulator's latencies, as Go durations (`1s`, `200ms`).
+/// The simulator's latencies, as Go durations (`1s`, `200ms`). Unset fields keep the
+/// value of the layer below: the defaults, then `.stackplan.toml` `[timing]`, then the
+/// timing profile ([`PlanRequest::timing_file`]), then these.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct TimingInput {
-    /// From placing a new task to its container starting (default 1s).
+    /// From placing a new task to its container starting, alone on its node (default 1s).
     pub start_latency: Option<String>,
+    /// How much longer a start takes for each other task starting on the node at the same
+    /// time (default 0s).
+    pub start_concurrent: Option<String>,
+    /// Least time between two container starts on one node (default 250ms).
+    pub start_spacing: Option<String>,
     /// For an already prepared task to start (default 200ms).
     pub ready_latency: Option<String>,
+    /// From the manager's stop order to the agent stopping the container, before the 2 s
+    /// gossip sleep of networked tasks (default 1s).
+    pub stop_order_delay: Option<String>,
     /// For the application to exit after SIGTERM (default 100ms).
     pub sigterm_exit: Option<String>,
     /// One healthcheck probe (default 100ms).
@@ -604,7 +621,22 @@ pub struct TimingInput {
 }
 
 impl TimingInput {
-    fn resolve(&self) -> Result<Timing, ApiError> {
+    /// These values, with the unset ones taken from `below`.
+    pub fn over(&self, below: &TimingInput) -> TimingInput {
+        let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+        TimingInput {
+            start_latency: pick(&self.start_latency, &below.start_latency),
+            start_concurrent: pick(&self.start_concurrent, &below.start_concurrent),
+            start_spacing: pick(&self.start_spacing, &below.start_spacing),
+            ready_latency: pick(&self.ready_latency, &below.ready_latency),
+            stop_order_delay: pick(&self.stop_order_delay, &below.stop_order_delay),
+            sigterm_exit: pick(&self.sigterm_exit, &below.sigterm_exit),
+            probe_duration: pick(&self.probe_duration, &below.probe_duration),
+        }
+    }
+
+    /// The simulator's [`Timing`]: the defaults, overridden by every field set here.
+    pub fn resolve(&self) -> Result<Timing, ApiError> {
         let base = Timing::default();
         let ms = |name: &str, text: &Option<String>, default: u64| match text {
             None => Ok(default),
@@ -615,13 +647,64 @@ impl TimingInput {
             }),
         };
         Ok(Timing {
-            start_new_ms: ms("start_latency", &self.start_latency, 1000)?,
-            start_ready_ms: ms("ready_latency", &self.ready_latency, 200)?,
-            sigterm_exit_ms: ms("sigterm_exit", &self.sigterm_exit, 100)?,
-            probe_ms: ms("probe_duration", &self.probe_duration, 100)?,
+            start_new_ms: ms("start_latency", &self.start_latency, base.start_new_ms)?,
+            start_concurrent_ms: ms(
+                "start_concurrent",
+                &self.start_concurrent,
+                base.start_concurrent_ms,
+            )?,
+            start_spacing_ms: ms("start_spacing", &self.start_spacing, base.start_spacing_ms)?,
+            start_ready_ms: ms("ready_latency", &self.ready_latency, base.start_ready_ms)?,
+            stop_order_delay_ms: ms(
+                "stop_order_delay",
+                &self.stop_order_delay,
+                base.stop_order_delay_ms,
+            )?,
+            sigterm_exit_ms: ms("sigterm_exit", &self.sigterm_exit, base.sigterm_exit_ms)?,
+            probe_ms: ms("probe_duration", &self.probe_duration, base.probe_ms)?,
             ..base
         })
     }
+}
+
+/// The timing layers of a plan request: `.stackplan.toml` `[timing]` (when discovered),
+/// the timing profile, then the request's own fields. The files read are returned for the
+/// plan file's inputs.
+fn plan_timing(
+    request: &PlanRequest,
+    first_file: Option<&str>,
+    shared: &dyn FileSource,
+) -> Result<(Timing, Vec<InputFile>), ApiError> {
+    let input = &request.project;
+    let mut layers = TimingInput::default();
+    let mut read = Vec::new();
+    let mut load = |path: &str, parse: fn(&str, &str) -> Result<TimingInput, String>| {
+        let name = input.display_name(path);
+        let bytes = shared.read(path).map_err(|e| ApiError {
+            file: Some(name.clone()),
+            ..ApiError::new(ApiErrorKind::Io, format!("{name}: {e}"))
+        })?;
+        read.push(InputFile {
+            role: "timing".to_owned(),
+            path: name.clone(),
+            sha256: plan_file::sha256_hex(&bytes),
+        });
+        parse(&name, &String::from_utf8_lossy(&bytes)).map_err(|message| ApiError {
+            file: Some(name.clone()),
+            ..invalid_request(message)
+        })
+    };
+    if request.discover_config
+        && let Some(path) = first_file.and_then(|f| lint_config::discover(shared, &fspath::dir(f)))
+    {
+        layers = load(&path, lint_config::timing_of_config)?.over(&layers);
+    }
+    if let Some(path) = &request.timing_file {
+        let path = fspath::absolutize(&input.cwd(), path);
+        layers = load(&path, lint_config::timing_of_profile)?.over(&layers);
+    }
+    let timing = request.timing.over(&layers).resolve()?;
+    Ok((timing, read))
 }
 
 /// A rendering of a plan.
@@ -669,7 +752,6 @@ pub(super) fn plan(
                 .map_err(|e| invalid_request(format!("--scenario {text}: {e}")))?,
         );
     }
-    let timing = request.timing.resolve()?;
     let nodes = request.nodes.unwrap_or(1);
     if nodes == 0 {
         return Err(invalid_request("nodes must be at least 1"));
@@ -716,6 +798,11 @@ pub(super) fn plan(
     let inventory = inventory.unwrap_or_else(|| crate::placement::Inventory::identical(nodes));
     let (desired, project_name, desired_read) =
         load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
+    let (timing, timing_read) = plan_timing(
+        request,
+        desired.sources.get(0).map(|f| f.path.as_str()),
+        &shared,
+    )?;
     if request.live.is_some() && !request.from_files.is_empty() {
         return Err(invalid_request(
             "a plan starts from live services or from files, not both",
@@ -913,6 +1000,7 @@ pub(super) fn plan(
     if let Some((_, _, read)) = &current {
         inputs.extend(plan_file::inputs("current", read, &display));
     }
+    inputs.extend(timing_read);
     if let Some(all) = &request.live {
         inputs.push(InputFile {
             role: "current".to_owned(),

@@ -33,7 +33,8 @@ pub struct PlanFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InputFile {
-    /// `desired` (read for the `-f` set) or `current` (read for the `--from-file` set). A
+    /// `desired` (read for the `-f` set), `current` (read for the `--from-file` set) or
+    /// `timing` (a timing profile, or the `.stackplan.toml` read for its `[timing]`). A
     /// file both sets read (`.env`, a shared base file) is listed under each.
     pub role: String,
     /// The file's name as the run knew it.

@@ -368,6 +368,8 @@ fn extreme_request() -> BoxedStrategy<RolloutRequest> {
                 // Spacing derived from the stop-order delay keeps the tuple within proptest's
                 // arity; any value is valid.
                 start_spacing_ms: stop_order_delay_ms / 4,
+                // Likewise derived (from the probe duration), so contention is exercised.
+                start_concurrent_ms: probe_ms / 2,
                 observe_after_end_ms: observe,
                 horizon_ms: 600_000,
             },

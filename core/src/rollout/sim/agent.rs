@@ -235,10 +235,17 @@ impl Sim {
         }
         let (slot, generation) = (self.tasks[id].slot, self.tasks[id].generation);
         let mut at = self.now.saturating_add(self.timing.start_ready_ms);
+        let lane = self.start_lane(slot);
+        // Contention: every other task starting on this node now makes this start slower
+        // (Timing::start_concurrent_ms).
+        let per_other = self.timing.start_concurrent_ms;
+        if per_other > 0 {
+            let others = self.tasks_starting_on(lane, id);
+            at = at.saturating_add(per_other.saturating_mul(others));
+        }
         // The daemon serialises container starts on a node: one started with others comes
         // up `start_spacing_ms` after the previous one (Timing::start_spacing_ms).
         let spacing = self.timing.start_spacing_ms;
-        let lane = self.start_lane(slot);
         if spacing > 0
             && let Some(last) = self.last_start.get(lane).copied().flatten()
         {
@@ -255,6 +262,22 @@ impl Sim {
                 generation,
             },
         );
+    }
+
+    /// Tasks other than `id` whose container is about to start on `lane`: desired RUNNING,
+    /// placed or prepared, not started yet (for [`crate::rollout::Timing::start_concurrent_ms`]; a scan of
+    /// every task, made only when that term is set).
+    fn tasks_starting_on(&self, lane: usize, id: TaskId) -> u64 {
+        self.tasks
+            .iter()
+            .enumerate()
+            .filter(|&(other, task)| {
+                other != id
+                    && task.desired == Desired::Running
+                    && matches!(task.observed, Observed::Assigned | Observed::Ready)
+                    && self.start_lane(task.slot) == lane
+            })
+            .count() as u64
     }
 
     /// `restart.Supervisor.StartNow`: desired READY → RUNNING, unless the task's desired
