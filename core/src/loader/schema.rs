@@ -353,6 +353,24 @@ const REQUIRED: &[(&[&str], &[&str])] = &[
     (&["services", "*", "ulimits", "*"], &["soft", "hard"]),
 ];
 
+/// Numbers the schema bounds (`minimum`/`maximum`), with the oracle's words (`validating
+/// <file>: services.a.oom_score_adj Must be less than or equal to 1000`, exit 15); 1e30 or
+/// 2^63 are out of range here, not wrapped.
+const RANGES: &[(&[&str], Option<f64>, Option<f64>)] = &[
+    (&["services", "*", "cpu_count"], Some(0.0), None),
+    (&["services", "*", "cpu_percent"], Some(0.0), Some(100.0)),
+    (
+        &["services", "*", "oom_score_adj"],
+        Some(-1000.0),
+        Some(1000.0),
+    ),
+    (
+        &["services", "*", "volumes", "#", "tmpfs", "size"],
+        Some(0.0),
+        None,
+    ),
+];
+
 /// Every node at `pattern` (`*` a mapping key, `#` a list index), in document order, with its
 /// path as the schema validator prints it (`services.a.volumes.0`). The recursion is as deep
 /// as the pattern, not as the document.
@@ -410,6 +428,27 @@ fn check_enums_and_required(dict: &Node, file: &str) -> Result<()> {
                     node.origin,
                 ));
             }
+        }
+    }
+    for (pattern, min, max) in RANGES {
+        found.clear();
+        nodes_at(dict, pattern, &mut Vec::new(), &mut found);
+        for (path, node) in &found {
+            let number = match node.value {
+                Value::Int(i) => i as f64,
+                Value::UInt(u) => u as f64,
+                Value::Float(f) => f,
+                _ => continue,
+            };
+            let why = match (min, max) {
+                (Some(min), _) if number < *min => format!("greater than or equal to {min}"),
+                (_, Some(max)) if number > *max => format!("less than or equal to {max}"),
+                _ => continue,
+            };
+            return Err(Error::at(
+                format!("validating {file}: {path} Must be {why}"),
+                node.origin,
+            ));
         }
     }
     for (pattern, keys) in REQUIRED {
