@@ -433,8 +433,7 @@ impl Cx<'_> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            max_replicas: uint(placement.and_then(|p| p.get("max_replicas_per_node")))
-                .unwrap_or(0),
+            max_replicas: uint(placement.and_then(|p| p.get("max_replicas_per_node"))).unwrap_or(0),
             platforms: Vec::new(),
             extra: Extra::new(),
         };
