@@ -74,7 +74,8 @@ const INVALID_TAIL: &str = ".\nYou may need to escape any $ with another $.\n";
 /// ("interpolation nested deeper than 10000 levels is not supported", no dump of the value).
 /// compose-go has no limit (10,000 levels of `:-` or `-` take it minutes); the levels live on
 /// a heap stack (`Substituter::substitute`), so this bounds time and memory, not the native
-/// stack: 10,000 levels interpolate in milliseconds.
+/// stack. Time is still quadratic in the depth (each level finds its balancing `}` by a
+/// scan): 10,000 levels take 1.8 s in a release build on the loaded 2-core machine.
 pub const MAX_NESTING: usize = 10_000;
 
 impl InterpolationError {
