@@ -29,6 +29,7 @@ pub fn to_json_value(node: &Node, opts: &RenderOptions<'_>) -> serde_json::Value
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
         Value::Int(i) => serde_json::Value::from(*i),
+        Value::UInt(u) => serde_json::Value::from(*u),
         Value::Float(f) => serde_json::Number::from_f64(*f)
             .map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::Str(s) => serde_json::Value::String(escaped(s, opts).into_owned()),
@@ -61,6 +62,7 @@ impl serde::Serialize for JsonView<'_, '_> {
             Value::Null => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Int(i) => serializer.serialize_i64(*i),
+            Value::UInt(u) => serializer.serialize_u64(*u),
             Value::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
             Value::Float(_) => serializer.serialize_unit(),
             Value::Str(s) => serializer.serialize_str(&escaped(s, self.opts)),
@@ -255,6 +257,7 @@ impl Emitter<'_, '_> {
             Value::Null => ("null".to_owned(), Style::Plain),
             Value::Bool(b) => (b.to_string(), Style::Plain),
             Value::Int(i) => (i.to_string(), Style::Plain),
+            Value::UInt(u) => (u.to_string(), Style::Plain),
             Value::Float(f) => (yaml_float(*f), Style::Plain),
             Value::Str(s) => {
                 let style = if s.contains('\n') {

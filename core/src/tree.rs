@@ -99,6 +99,9 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
+    /// An integer past `i64::MAX` that fits `u64`: yaml.v3 resolves those to Go's `uint64`
+    /// (`9223372036854775808`, `0xFFFFFFFFFFFFFFFF`), and Compose prints them exactly.
+    UInt(u64),
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
@@ -190,7 +193,7 @@ impl Node {
         match self.value {
             Value::Null => "null",
             Value::Bool(_) => "boolean",
-            Value::Int(_) => "integer",
+            Value::Int(_) | Value::UInt(_) => "integer",
             Value::Float(_) => "number",
             Value::Str(_) => "string",
             Value::Seq(_) => "array",
@@ -205,6 +208,7 @@ impl Node {
             Value::Null => None,
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
+            Value::UInt(u) => Some(u.to_string()),
             Value::Float(f) => Some(go_format_float(*f)),
             Value::Str(s) => Some(s.clone()),
             Value::Seq(_) | Value::Map(_) => None,

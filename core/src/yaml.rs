@@ -521,6 +521,9 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
     if let Some(i) = go_parse_int(&plain) {
         return Value::Int(i);
     }
+    if let Some(u) = go_parse_uint(&plain) {
+        return Value::UInt(u);
+    }
     if is_yaml_float(&plain)
         && let Ok(f) = plain.parse::<f64>()
     {
@@ -556,6 +559,29 @@ pub(crate) fn resolve_plain_for_output(text: &str) -> Value {
         }
         other => other,
     }
+}
+
+/// Go's `strconv.ParseUint(s, 0, 64)`, which yaml.v3 tries after `ParseInt` (no sign).
+fn go_parse_uint(s: &str) -> Option<u64> {
+    if s.starts_with(['-', '+']) {
+        return None;
+    }
+    let lower = s.to_ascii_lowercase();
+    let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
+        (16, b)
+    } else if let Some(b) = lower.strip_prefix("0o") {
+        (8, b)
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        (2, b)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(body, radix).ok()
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)`.

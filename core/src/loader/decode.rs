@@ -34,7 +34,8 @@ pub(super) fn display_path(path: &[String]) -> String {
         if i == 1 && path.first().is_some_and(|s| s == "services") {
             out.push_str(&format!("[{segment}]"));
         } else {
-            if i > 0 {
+            // List indexes follow their list directly: `services[a].ports[0].target`.
+            if i > 0 && !segment.starts_with('[') {
                 out.push('.');
             }
             out.push_str(segment);
@@ -113,9 +114,11 @@ pub(super) fn decode(
             Value::Seq(_) | Value::Map(_) => return Err(expected("string")),
             _ => str_out(string_of(node).unwrap_or_default()),
         },
-        Ty::Int | Ty::UInt => {
+        Ty::Int => {
             let value = match &node.value {
                 Value::Int(i) => *i,
+                // Go's int64(u) of a uint64 yaml.v3 read (`18446744073709551615` is -1).
+                Value::UInt(u) => *u as i64,
                 Value::Str(s) => s.trim().parse::<i64>().map_err(|_| {
                     decode_error(
                         path,
@@ -123,10 +126,10 @@ pub(super) fn decode(
                         origin,
                     )
                 })?,
-                // Go's int(f) on amd64: out of range (2^63, 1e30; also integers past
-                // int64, which yaml.v3 reads as uint64 or float) is the "integer
-                // indefinite" 0x8000000000000000 = i64::MIN, what the oracle prints for
-                // `replicas: 1e30` (issue 11 item 15); Rust's `as` would saturate.
+                // Go's int(f) on amd64: out of range (1e30, 2^64, which yaml.v3 reads as a
+                // float) is the "integer indefinite" 0x8000000000000000 = i64::MIN, what the
+                // oracle prints for `replicas: 1e30` (issue 11 item 15); Rust's `as` would
+                // saturate.
                 Value::Float(f) if f.fract() == 0.0 => {
                     if *f >= -9_223_372_036_854_775_808.0 && *f < 9_223_372_036_854_775_808.0 {
                         *f as i64
@@ -137,17 +140,62 @@ pub(super) fn decode(
                 Value::Null => 0,
                 _ => return Err(expected("int")),
             };
-            if matches!(ty, Ty::UInt) && value < 0 {
-                return Err(Error::at(
+            Decoded {
+                node: Node::new(Value::Int(value), origin),
+                zero: value == 0,
+            }
+        }
+        Ty::UInt(bits) => {
+            let overflows = |shown: String| {
+                Error::at(
                     format!(
-                        "cannot parse '{}', {value} overflows uint",
+                        "cannot parse '{}', {shown} overflows uint",
                         display_path(path)
                     ),
                     origin,
-                ));
-            }
+                )
+            };
+            // mapstructure's decodeUint: a negative number is an error, anything else is
+            // Go's uint64(x) (amd64: a float past 2^64, such as 1e30, is 2^63), then stored
+            // in a field of `bits` bits, which keeps the low bits (uint32(2^63) is 0).
+            let wide: u64 = match &node.value {
+                Value::Int(i) if *i < 0 => return Err(overflows(i.to_string())),
+                Value::Int(i) => *i as u64,
+                Value::UInt(u) => *u,
+                Value::Str(s) => match s.trim().parse::<i64>() {
+                    Ok(i) if i < 0 => return Err(overflows(i.to_string())),
+                    Ok(i) => i as u64,
+                    Err(_) => {
+                        return Err(decode_error(
+                            path,
+                            format!("strconv.Atoi: parsing {s:?}: invalid syntax"),
+                            origin,
+                        ));
+                    }
+                },
+                Value::Float(f) if f.fract() == 0.0 => {
+                    if *f < 0.0 {
+                        return Err(overflows(format!("{f:.6}")));
+                    } else if *f < 18_446_744_073_709_551_616.0 {
+                        *f as u64
+                    } else {
+                        1 << 63
+                    }
+                }
+                Value::Null => 0,
+                _ => return Err(expected("int")),
+            };
+            let value = if *bits >= 64 {
+                wide
+            } else {
+                wide & ((1u64 << bits) - 1)
+            };
+            let out = match i64::try_from(value) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::UInt(value),
+            };
             Decoded {
-                node: Node::new(Value::Int(value), origin),
+                node: Node::new(out, origin),
                 zero: value == 0,
             }
         }

@@ -13,8 +13,9 @@ pub(super) enum Ty {
     /// A string that also accepts a number (Go's cast hook turns ints into strings).
     StrLoose,
     Int,
-    /// An unsigned integer: negative values are rejected.
-    UInt,
+    /// An unsigned integer of this many bits (Go's `uint64`, `uint32`, `uint16`): negative
+    /// values are rejected, larger ones wrap like Go's conversions (see `decode`).
+    UInt(u32),
     Float,
     Bool,
     /// A Go duration (`1m30s`), printed with Go's formatting.
@@ -148,7 +149,7 @@ pub(super) const RESOURCE: &[Field] = &[
 ];
 
 pub(super) const UPDATE_CONFIG: &[Field] = &[
-    p("parallelism", Ty::UInt),
+    p("parallelism", Ty::UInt(64)),
     f("delay", Ty::Duration),
     f("failure_action", Ty::Str),
     f("monitor", Ty::Duration),
@@ -174,7 +175,7 @@ pub(super) const DEPLOY: &[Field] = &[
         Ty::Struct(&[
             f("condition", Ty::Str),
             p("delay", Ty::Duration),
-            p("max_attempts", Ty::UInt),
+            p("max_attempts", Ty::UInt(64)),
             p("window", Ty::Duration),
         ]),
     ),
@@ -186,7 +187,7 @@ pub(super) const DEPLOY: &[Field] = &[
                 "preferences",
                 Ty::ListOf(&Ty::Struct(&[f("spread", Ty::Str)])),
             ),
-            f("max_replicas_per_node", Ty::UInt),
+            f("max_replicas_per_node", Ty::UInt(64)),
         ],
     ),
     f("endpoint_mode", Ty::Str),
@@ -196,7 +197,7 @@ pub(super) const HEALTHCHECK: &[Field] = &[
     f("test", Ty::HealthTest),
     p("timeout", Ty::Duration),
     p("interval", Ty::Duration),
-    p("retries", Ty::UInt),
+    p("retries", Ty::UInt(64)),
     p("start_period", Ty::Duration),
     p("start_interval", Ty::Duration),
     f("disable", Ty::Bool),
@@ -251,7 +252,7 @@ pub(super) const SERVICE_VOLUME: &[Field] = &[
     ),
     p(
         "tmpfs",
-        Ty::Struct(&[f("size", Ty::Bytes), f("mode", Ty::UInt)]),
+        Ty::Struct(&[f("size", Ty::Bytes), f("mode", Ty::UInt(32))]),
     ),
 ];
 
@@ -259,7 +260,7 @@ pub(super) const PORT: &[Field] = &[
     f("name", Ty::Str),
     f("mode", Ty::Str),
     f("host_ip", Ty::Str),
-    f("target", Ty::UInt),
+    f("target", Ty::UInt(32)),
     f("published", Ty::StrLoose),
     f("protocol", Ty::Str),
     f("app_protocol", Ty::Str),
@@ -278,12 +279,12 @@ pub(super) const SERVICE: &[Field] = &[
     p(
         "blkio_config",
         Ty::Struct(&[
-            f("weight", Ty::UInt),
+            f("weight", Ty::UInt(16)),
             f(
                 "weight_device",
                 Ty::ListOf(&Ty::Struct(&[
                     renamed("path", "Path", Ty::Str),
-                    renamed("weight", "Weight", Ty::UInt),
+                    renamed("weight", "Weight", Ty::UInt(16)),
                 ])),
             ),
             f("device_read_bps", Ty::ListOf(&Ty::Struct(THROTTLE_DEVICE))),

@@ -38,7 +38,7 @@ fn schema_of(ty: &Ty, path: &[&str]) -> Value {
         Ty::Str => json!({ "type": ["string", "integer", "null"] }),
         Ty::StrLoose => json!({ "type": ["string", "number", "boolean", "null"] }),
         Ty::Int => interpolated(&["integer", "null"]),
-        Ty::UInt => {
+        Ty::UInt(_) => {
             json!({ "anyOf": [{ "type": "integer", "minimum": 0 }, { "type": ["string", "null"] }] })
         }
         Ty::Float | Ty::Cpus => interpolated(&["number", "null"]),

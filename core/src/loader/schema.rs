@@ -283,6 +283,190 @@ const NULL_NOT_ALLOWED: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// Fields the schema restricts to a list of strings (`enum`), checked on the merged model
+/// after every file like the oracle's schema validation, with its words: `validating <file>:
+/// services.a.pull_policy services.a.pull_policy must be one of the following: "always", ...`
+/// (the path twice, as gojsonschema prints it), exit 15. Read from the schema embedded in
+/// Docker Compose v2.26.1 (every `enum` of `compose_spec.json`; `gpus` is `oneOf` the string
+/// `all` and a list). `*` is any key of a mapping, `#` any item of a list.
+const ENUMS: &[(&[&str], &[&str])] = &[
+    (&["services", "*", "cgroup"], &["host", "private"]),
+    (
+        &["services", "*", "depends_on", "*", "condition"],
+        &[
+            "service_started",
+            "service_healthy",
+            "service_completed_successfully",
+        ],
+    ),
+    (
+        &["services", "*", "pull_policy"],
+        &["always", "never", "if_not_present", "build", "missing"],
+    ),
+    (
+        &["services", "*", "volumes", "#", "bind", "recursive"],
+        &["enabled", "disabled", "writable", "readonly"],
+    ),
+    (
+        &["services", "*", "volumes", "#", "bind", "selinux"],
+        &["z", "Z"],
+    ),
+    (
+        &["services", "*", "develop", "watch", "#", "action"],
+        &["rebuild", "sync", "restart", "sync+restart", "sync+exec"],
+    ),
+    (
+        &["services", "*", "deploy", "rollback_config", "order"],
+        &["start-first", "stop-first"],
+    ),
+    (
+        &["services", "*", "deploy", "update_config", "order"],
+        &["start-first", "stop-first"],
+    ),
+    (&["services", "*", "gpus"], &["all"]),
+];
+
+/// Keys the schema `required`s of a long-syntax mapping, with the oracle's words
+/// (`validating <file>: services.a.volumes.0 type is required`, exit 15). From the same
+/// schema; `env_file`'s `path` has its own message (`super::env_file`) and an `extends`
+/// mapping without `service` makes the oracle panic, so neither is here.
+const REQUIRED: &[(&[&str], &[&str])] = &[
+    (&["services", "*", "depends_on", "*"], &["condition"]),
+    (&["services", "*", "devices", "#"], &["source"]),
+    (&["services", "*", "volumes", "#"], &["type"]),
+    (
+        &["services", "*", "develop", "watch", "#"],
+        &["path", "action"],
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "devices",
+            "#",
+        ],
+        &["capabilities"],
+    ),
+    (&["services", "*", "ulimits", "*"], &["soft", "hard"]),
+];
+
+/// Numbers the schema bounds (`minimum`/`maximum`), with the oracle's words (`validating
+/// <file>: services.a.oom_score_adj Must be less than or equal to 1000`, exit 15); 1e30 or
+/// 2^63 are out of range here, not wrapped.
+const RANGES: &[(&[&str], Option<f64>, Option<f64>)] = &[
+    (&["services", "*", "cpu_count"], Some(0.0), None),
+    (&["services", "*", "cpu_percent"], Some(0.0), Some(100.0)),
+    (
+        &["services", "*", "oom_score_adj"],
+        Some(-1000.0),
+        Some(1000.0),
+    ),
+    (
+        &["services", "*", "volumes", "#", "tmpfs", "size"],
+        Some(0.0),
+        None,
+    ),
+];
+
+/// Every node at `pattern` (`*` a mapping key, `#` a list index), in document order, with its
+/// path as the schema validator prints it (`services.a.volumes.0`). The recursion is as deep
+/// as the pattern, not as the document.
+fn nodes_at<'d>(
+    node: &'d Node,
+    pattern: &[&str],
+    at: &mut Vec<String>,
+    out: &mut Vec<(String, &'d Node)>,
+) {
+    let Some((first, rest)) = pattern.split_first() else {
+        out.push((at.join("."), node));
+        return;
+    };
+    match (&node.value, *first) {
+        (Value::Seq(items), "#") => {
+            for (i, item) in items.iter().enumerate() {
+                at.push(i.to_string());
+                nodes_at(item, rest, at, out);
+                at.pop();
+            }
+        }
+        (Value::Map(map), "*") => {
+            for (key, child) in map {
+                at.push(key.name.clone());
+                nodes_at(child, rest, at, out);
+                at.pop();
+            }
+        }
+        (Value::Map(map), name) if name != "#" => {
+            if let Some((key, child)) = map.get_key_value(name) {
+                at.push(key.name.clone());
+                nodes_at(child, rest, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_enums_and_required(dict: &Node, file: &str) -> Result<()> {
+    let mut found = Vec::new();
+    for (pattern, allowed) in ENUMS {
+        found.clear();
+        nodes_at(dict, pattern, &mut Vec::new(), &mut found);
+        for (path, node) in &found {
+            if let Value::Str(s) = &node.value
+                && !allowed.contains(&s.as_str())
+            {
+                let quoted: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+                return Err(Error::at(
+                    format!(
+                        "validating {file}: {path} {path} must be one of the following: {}",
+                        quoted.join(", ")
+                    ),
+                    node.origin,
+                ));
+            }
+        }
+    }
+    for (pattern, min, max) in RANGES {
+        found.clear();
+        nodes_at(dict, pattern, &mut Vec::new(), &mut found);
+        for (path, node) in &found {
+            let number = match node.value {
+                Value::Int(i) => i as f64,
+                Value::UInt(u) => u as f64,
+                Value::Float(f) => f,
+                _ => continue,
+            };
+            let why = match (min, max) {
+                (Some(min), _) if number < *min => format!("greater than or equal to {min}"),
+                (_, Some(max)) if number > *max => format!("less than or equal to {max}"),
+                _ => continue,
+            };
+            return Err(Error::at(
+                format!("validating {file}: {path} Must be {why}"),
+                node.origin,
+            ));
+        }
+    }
+    for (pattern, keys) in REQUIRED {
+        found.clear();
+        nodes_at(dict, pattern, &mut Vec::new(), &mut found);
+        for (path, node) in &found {
+            let Some(map) = node.as_map() else { continue };
+            if let Some(key) = keys.iter().find(|k| !map.contains_key(**k)) {
+                return Err(Error::at(
+                    format!("validating {file}: {path} {key} is required"),
+                    node.origin,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Lists the schema declares `uniqueItems` that merging does not de-duplicate, so the same
 /// entry in two files is an error (`group_add`, `external_links`, ... per the corpus).
 const UNIQUE_LISTS: &[&[&str]] = &[
@@ -307,6 +491,7 @@ const RESOURCE_KINDS_WITH_LABELS: &[&str] = &["volumes", "networks", "secrets", 
 
 pub(super) fn validate(dict: &Node, file: &str) -> Result<()> {
     reject_nulls(dict, file)?;
+    check_enums_and_required(dict, file)?;
     if let Some(root) = dict.as_map() {
         for (key, value) in root {
             if !super::fields::TOP_LEVEL_KEYS.contains(&key.name.as_str())

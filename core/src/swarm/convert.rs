@@ -252,6 +252,15 @@ fn string_map(node: Option<&Node>) -> StringMap {
     out
 }
 
+/// A Go `uint64` field of the printed project (`parallelism`, `max_attempts`,
+/// `max_replicas_per_node`): past `i64::MAX` it is a [`Value::UInt`].
+fn uint(node: Option<&Node>) -> Option<u64> {
+    match node.map(|n| &n.value) {
+        Some(Value::UInt(u)) => Some(*u),
+        _ => int(node).and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
 fn int(node: Option<&Node>) -> Option<i64> {
     match node.map(|n| &n.value) {
         Some(Value::Int(i)) => Some(*i),
@@ -424,9 +433,7 @@ impl Cx<'_> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            max_replicas: int(placement.and_then(|p| p.get("max_replicas_per_node")))
-                .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0),
+            max_replicas: uint(placement.and_then(|p| p.get("max_replicas_per_node"))).unwrap_or(0),
             platforms: Vec::new(),
             extra: Extra::new(),
         };
@@ -525,8 +532,8 @@ impl Cx<'_> {
         };
         self.note(path.to_owned(), Some(node));
         let f = |k: &str| node.get(k);
-        let parallelism = match int(f("parallelism")) {
-            Some(n) => u64::try_from(n).unwrap_or(0),
+        let parallelism = match uint(f("parallelism")) {
+            Some(n) => n,
             None => defaults::CLI_PRESENT_BLOCK_PARALLELISM,
         };
         let enum_or = |n: Option<&Node>, default: &str| match string(n) {
@@ -614,9 +621,7 @@ impl Cx<'_> {
                 delay: duration(p.get("delay"))?,
                 // swarmkit stores MaxAttempts as a value: the Engine always returns it.
                 max_attempts: Some(
-                    int(p.get("max_attempts"))
-                        .and_then(|n| u64::try_from(n).ok())
-                        .unwrap_or(defaults::RESTART_MAX_ATTEMPTS),
+                    uint(p.get("max_attempts")).unwrap_or(defaults::RESTART_MAX_ATTEMPTS),
                 ),
                 window: duration(p.get("window"))?,
             }));
