@@ -477,8 +477,10 @@ impl EffectiveService {
     /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`) is dropped from the
     /// merged model, as Compose drops it; it is found in the files as written instead, so it
     /// is not reported as a default.
-    pub fn locate(&mut self, sources: &crate::source::SourceSet) {
-        let mut written: Option<Vec<Vec<Node>>> = None;
+    /// `written` holds the files as written, parsed on first use and shared by every service
+    /// of a plan (parsing them per service made a plan cost 100× a `config`).
+    pub fn locate(&mut self, written: &WrittenFiles<'_>) {
+        let sources = written.sources;
         for field in &mut self.fields {
             if let Source::Default { .. } = field.source
                 && let Some((block, key)) = field.field.split_once('.')
@@ -486,8 +488,9 @@ impl EffectiveService {
                 // `monitor: 0s` is not sent at all: its default layer says so.
                 && key != "monitor"
             {
-                let files = written.get_or_insert_with(|| parse_written(sources));
-                if let Some(node) = last_written(files, &self.name, &["deploy", block, key]) {
+                if let Some(node) =
+                    last_written(written.files(), &self.name, &["deploy", block, key])
+                {
                     field.source = Source::File {
                         origin: node.origin,
                         location: String::new(),
@@ -502,6 +505,26 @@ impl EffectiveService {
 
     pub fn field(&self, name: &str) -> Option<&EffectiveField> {
         self.fields.iter().find(|f| f.field == name)
+    }
+}
+
+/// Every file's documents as written (before interpolation and merging), parsed once, when a
+/// service first needs them.
+pub struct WrittenFiles<'a> {
+    sources: &'a crate::source::SourceSet,
+    parsed: std::cell::OnceCell<Vec<Vec<Node>>>,
+}
+
+impl<'a> WrittenFiles<'a> {
+    pub fn new(sources: &'a crate::source::SourceSet) -> Self {
+        WrittenFiles {
+            sources,
+            parsed: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn files(&self) -> &[Vec<Node>] {
+        self.parsed.get_or_init(|| parse_written(self.sources))
     }
 }
 
