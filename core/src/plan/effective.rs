@@ -509,10 +509,19 @@ impl EffectiveService {
 }
 
 /// Every file's documents as written (before interpolation and merging), parsed once, when a
-/// service first needs them.
+/// service first needs them. Only files that can write an update or rollback setting are
+/// parsed (see `may_write_rollout_block`); the others cannot hold what `locate` looks for.
 pub struct WrittenFiles<'a> {
     sources: &'a crate::source::SourceSet,
     parsed: std::cell::OnceCell<Vec<Vec<Node>>>,
+}
+
+/// Whether a file's text can hold a `update_config` or `rollback_config` key: the name
+/// appears literally, or a `\` could spell it with a double-quoted escape. (An alias or merge
+/// key repeats an anchor of the same file; YAML line folding never joins two words without
+/// a blank.) The check is exact: a file it rejects yields no match when parsed.
+fn may_write_rollout_block(text: &str) -> bool {
+    text.contains("update_config") || text.contains("rollback_config") || text.contains('\\')
 }
 
 impl<'a> WrittenFiles<'a> {
@@ -538,6 +547,9 @@ fn parse_written(sources: &crate::source::SourceSet) -> Vec<Vec<Node>> {
         .filter_map(|i| {
             let id = crate::tree::FileId::try_from(i).ok()?;
             let file = sources.get(id)?;
+            if !may_write_rollout_block(&file.text) {
+                return None;
+            }
             crate::yaml::parse(&file.text, id, &limits).ok()
         })
         .collect()
