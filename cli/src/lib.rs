@@ -162,9 +162,9 @@ struct PlanArgs {
     /// crash-after=DUR[:CODE], unschedulable; modifier ,exit0-on-sigterm. Default: healthy and unhealthy
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    format: PlanFormat,
+    /// Output format [default: from the -o file's extension (.json, .md, .svg), else human]
+    #[arg(long, value_enum)]
+    format: Option<PlanFormat>,
     /// Write the plan to a file; a JSON plan records the sha256 of every input and of stackplan
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
@@ -583,6 +583,21 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
     }
 }
 
+/// The plan format a `-o` file's name asks for: `plan -o plan.json` writes the plan file
+/// (with the inputs' hashes), not the terminal text under a `.json` name.
+fn format_of_output(output: Option<&str>) -> PlanFormat {
+    let extension = output
+        .and_then(|o| std::path::Path::new(o).extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("json") => PlanFormat::Json,
+        Some("md" | "markdown") => PlanFormat::Markdown,
+        Some("svg") => PlanFormat::Svg,
+        _ => PlanFormat::Human,
+    }
+}
+
 /// Runs `plan`: whether the deploy changes anything, or the exit status of its failure.
 fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool, u8> {
     // stdin can be read once: `-f -` and `--from-file -` share one read (the Compose text), but
@@ -629,7 +644,10 @@ fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool,
         },
         engine_version: Some(args.engine_version),
         nodes: Some(args.nodes),
-        format: match args.format {
+        format: match args
+            .format
+            .unwrap_or_else(|| format_of_output(args.output.as_deref()))
+        {
             PlanFormat::Human => api::PlanFormat::Human,
             PlanFormat::Json => api::PlanFormat::Json,
             PlanFormat::Markdown => api::PlanFormat::Markdown,
