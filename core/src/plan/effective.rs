@@ -487,15 +487,13 @@ impl EffectiveService {
                 && matches!(block, "update_config" | "rollback_config")
                 // `monitor: 0s` is not sent at all: its default layer says so.
                 && key != "monitor"
-            {
-                if let Some(node) =
+                && let Some(node) =
                     last_written(written.files(), &self.name, &["deploy", block, key])
-                {
-                    field.source = Source::File {
-                        origin: node.origin,
-                        location: String::new(),
-                    };
-                }
+            {
+                field.source = Source::File {
+                    origin: node.origin,
+                    location: String::new(),
+                };
             }
             if let Source::File { origin, location } = &mut field.source {
                 *location = sources.locate_line(origin).unwrap_or_default();
