@@ -253,12 +253,16 @@ impl Emitter<'_, '_> {
     }
 
     fn scalar(&mut self, node: &Node, indent: i64, context: Context) {
-        let (text, requested) = match &node.value {
-            Value::Null => ("null".to_owned(), Style::Plain),
-            Value::Bool(b) => (b.to_string(), Style::Plain),
-            Value::Int(i) => (i.to_string(), Style::Plain),
-            Value::UInt(u) => (u.to_string(), Style::Plain),
-            Value::Float(f) => (yaml_float(*f), Style::Plain),
+        use std::borrow::Cow;
+        let (text, requested): (Cow<'_, str>, Style) = match &node.value {
+            Value::Null => (Cow::Borrowed("null"), Style::Plain),
+            Value::Bool(b) => (
+                Cow::Borrowed(if *b { "true" } else { "false" }),
+                Style::Plain,
+            ),
+            Value::Int(i) => (Cow::Owned(i.to_string()), Style::Plain),
+            Value::UInt(u) => (Cow::Owned(u.to_string()), Style::Plain),
+            Value::Float(f) => (Cow::Owned(yaml_float(*f)), Style::Plain),
             Value::Str(s) => {
                 let style = if s.contains('\n') {
                     Style::Literal
@@ -267,7 +271,7 @@ impl Emitter<'_, '_> {
                 } else {
                     Style::DoubleQuoted
                 };
-                (s.clone(), style)
+                (Cow::Borrowed(s.as_str()), style)
             }
             Value::Seq(_) | Value::Map(_) => return,
         };
@@ -397,10 +401,12 @@ fn analyze(value: &str) -> Analysis {
         block_indicators = true;
         flow_indicators = true;
     }
-    let chars: Vec<char> = value.chars().collect();
     let mut preceded_by_whitespace = true;
-    for (i, &c) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).copied();
+    let mut chars = value.chars().peekable();
+    let mut i = 0usize;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
         let followed_by_whitespace = next.is_none_or(|n| n == ' ' || n == '\t');
         if i == 0 {
             match c {
@@ -446,7 +452,7 @@ fn analyze(value: &str) -> Analysis {
             if i == 0 {
                 leading_space = true;
             }
-            if i + 1 == chars.len() {
+            if last {
                 trailing_space = true;
             }
             if previous_break {
@@ -459,7 +465,7 @@ fn analyze(value: &str) -> Analysis {
             if i == 0 {
                 leading_break = true;
             }
-            if i + 1 == chars.len() {
+            if last {
                 trailing_break = true;
             }
             if previous_space {
@@ -472,6 +478,7 @@ fn analyze(value: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_whitespace = c == ' ' || c == '\t' || is_break(c);
+        i += 1;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -588,7 +595,7 @@ fn double_quoted_body(text: &str) -> String {
 /// yaml.v3's `stringv` test: may this string be written plain, or would a reader resolve it
 /// to something else (null, bool, number, timestamp, a YAML 1.1 bool or base-60 number)?
 fn plain_resolves_to_string(s: &str) -> bool {
-    if !matches!(crate::yaml::resolve_plain_for_output(s), Value::Str(_)) {
+    if !crate::yaml::plain_reads_as_string(s) {
         return false;
     }
     !(is_old_bool(s) || is_base60_float(s) || is_timestamp(s))

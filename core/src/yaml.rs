@@ -277,8 +277,8 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, origin)?;
                 let tag_name = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix));
-                let (value, compose_tag) = resolve_scalar(&text, style, tag_name.as_deref());
                 let is_merge_key = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let (value, compose_tag) = resolve_scalar(text, style, tag_name.as_deref());
                 let mut node = Node::new(value, origin);
                 node.tag = compose_tag;
                 if anchor > 0 {
@@ -398,8 +398,9 @@ impl Builder<'_> {
                 *total += size;
                 match key.take() {
                     None => {
-                        let name = match &node.value {
-                            Value::Str(s) => s.clone(),
+                        // The key node is dropped: its string moves into the key.
+                        let name = match node.value {
+                            Value::Str(s) => s,
                             Value::Null => "null".to_owned(),
                             Value::Seq(_) | Value::Map(_) => {
                                 return Err(Error::at(
@@ -481,7 +482,11 @@ fn compose_tag(tag: Option<(&str, &str)>) -> Tag {
 /// Resolves a scalar to a typed value the way Go's yaml.v3 does when decoding into `any`
 /// (YAML 1.2 core schema: `yes`/`on` stay strings; ints in base 10, 0x, 0o, 0b and legacy
 /// leading-zero octal; underscores ignored).
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> (Value, Tag) {
+fn resolve_scalar(
+    text: std::borrow::Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&str>,
+) -> (Value, Tag) {
     let compose = match tag {
         Some("!reset") => Tag::Reset,
         Some("!override") => Tag::Override,
@@ -496,69 +501,73 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> (Value, 
         _ => None,
     };
     if forced == Some("str") || (style != ScalarStyle::Plain && forced.is_none()) {
-        return (Value::Str(text.to_owned()), compose);
+        return (Value::Str(exact_string(text)), compose);
     }
-    (resolve_plain(text), compose)
+    let value = resolve_plain_typed(&text).unwrap_or_else(|| Value::Str(exact_string(text)));
+    (value, compose)
 }
 
-pub(crate) fn resolve_plain(text: &str) -> Value {
+/// The parser's text as a `String` without spare capacity: moved when the scanner's buffer is
+/// exactly full, copied otherwise (keeping its spare capacity cost 2.4 MB of peak memory on
+/// stack-300).
+fn exact_string(text: std::borrow::Cow<'_, str>) -> String {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        std::borrow::Cow::Owned(s) if s.len() == s.capacity() => s,
+        other => other.as_ref().to_owned(),
+    }
+}
+
+#[cfg(test)]
+fn resolve_plain(text: &str) -> Value {
+    resolve_plain_typed(text).unwrap_or_else(|| Value::Str(text.to_owned()))
+}
+
+/// [`resolve_plain`] without the string case (`None`), so that callers holding the text need
+/// not copy it.
+fn resolve_plain_typed(text: &str) -> Option<Value> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY);
+            return Some(Value::Float(f64::INFINITY));
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::Str(text.to_owned());
+        return None;
     }
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain = without_underscores(text);
     if let Some(i) = go_parse_int(&plain) {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
     if let Some(u) = go_parse_uint(&plain) {
-        return Value::UInt(u);
+        return Some(Value::UInt(u));
     }
     if is_yaml_float(&plain)
         && let Ok(f) = plain.parse::<f64>()
     {
-        return Value::Float(f);
+        return Some(Value::Float(f));
     }
-    Value::Str(text.to_owned())
+    None
 }
 
-/// How yaml.v3 would resolve `text` written plain, for deciding whether output must quote it:
-/// [`resolve_plain`], plus integers that only fit Go's `ParseUint` (`0xFFFFFFFFFFFFFFFF`).
-pub(crate) fn resolve_plain_for_output(text: &str) -> Value {
-    match resolve_plain(text) {
-        Value::Str(s) => {
-            let plain: String = s.chars().filter(|&c| c != '_').collect();
-            let lower = plain.to_ascii_lowercase();
-            let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
-                (16, b)
-            } else if let Some(b) = lower.strip_prefix("0o") {
-                (8, b)
-            } else if let Some(b) = lower.strip_prefix("0b") {
-                (2, b)
-            } else {
-                (10, lower.as_str())
-            };
-            if s.as_bytes().first().is_some_and(u8::is_ascii_digit)
-                && !body.is_empty()
-                && u64::from_str_radix(body, radix).is_ok()
-            {
-                Value::Int(0)
-            } else {
-                Value::Str(s)
-            }
-        }
-        other => other,
+/// `text` with its `_` removed (borrowed when it has none).
+fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('_') {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| c != '_').collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
+}
+
+/// Whether yaml.v3 would read `text`, written plain, back as a string, for deciding whether
+/// output must quote it ([`resolve_plain_typed`] says string: not null, bool, int, uint, float).
+pub(crate) fn plain_reads_as_string(text: &str) -> bool {
+    resolve_plain_typed(text).is_none()
 }
 
 /// Go's `strconv.ParseUint(s, 0, 64)`, which yaml.v3 tries after `ParseInt` (no sign).

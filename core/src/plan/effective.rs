@@ -477,22 +477,23 @@ impl EffectiveService {
     /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`) is dropped from the
     /// merged model, as Compose drops it; it is found in the files as written instead, so it
     /// is not reported as a default.
-    pub fn locate(&mut self, sources: &crate::source::SourceSet) {
-        let mut written: Option<Vec<Vec<Node>>> = None;
+    /// `written` holds the files as written, parsed on first use and shared by every service
+    /// of a plan (parsing them per service made a plan cost 100× a `config`).
+    pub fn locate(&mut self, written: &WrittenFiles<'_>) {
+        let sources = written.sources;
         for field in &mut self.fields {
             if let Source::Default { .. } = field.source
                 && let Some((block, key)) = field.field.split_once('.')
                 && matches!(block, "update_config" | "rollback_config")
                 // `monitor: 0s` is not sent at all: its default layer says so.
                 && key != "monitor"
+                && let Some(node) =
+                    last_written(written.files(), &self.name, &["deploy", block, key])
             {
-                let files = written.get_or_insert_with(|| parse_written(sources));
-                if let Some(node) = last_written(files, &self.name, &["deploy", block, key]) {
-                    field.source = Source::File {
-                        origin: node.origin,
-                        location: String::new(),
-                    };
-                }
+                field.source = Source::File {
+                    origin: node.origin,
+                    location: String::new(),
+                };
             }
             if let Source::File { origin, location } = &mut field.source {
                 *location = sources.locate_line(origin).unwrap_or_default();
@@ -502,6 +503,35 @@ impl EffectiveService {
 
     pub fn field(&self, name: &str) -> Option<&EffectiveField> {
         self.fields.iter().find(|f| f.field == name)
+    }
+}
+
+/// Every file's documents as written (before interpolation and merging), parsed once, when a
+/// service first needs them. Only files that can write an update or rollback setting are
+/// parsed (see `may_write_rollout_block`); the others cannot hold what `locate` looks for.
+pub struct WrittenFiles<'a> {
+    sources: &'a crate::source::SourceSet,
+    parsed: std::cell::OnceCell<Vec<Vec<Node>>>,
+}
+
+/// Whether a file's text can hold a `update_config` or `rollback_config` key: the name
+/// appears literally, or a `\` could spell it with a double-quoted escape. (An alias or merge
+/// key repeats an anchor of the same file; YAML line folding never joins two words without
+/// a blank.) The check is exact: a file it rejects yields no match when parsed.
+fn may_write_rollout_block(text: &str) -> bool {
+    text.contains("update_config") || text.contains("rollback_config") || text.contains('\\')
+}
+
+impl<'a> WrittenFiles<'a> {
+    pub fn new(sources: &'a crate::source::SourceSet) -> Self {
+        WrittenFiles {
+            sources,
+            parsed: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn files(&self) -> &[Vec<Node>] {
+        self.parsed.get_or_init(|| parse_written(self.sources))
     }
 }
 
@@ -515,6 +545,9 @@ fn parse_written(sources: &crate::source::SourceSet) -> Vec<Vec<Node>> {
         .filter_map(|i| {
             let id = crate::tree::FileId::try_from(i).ok()?;
             let file = sources.get(id)?;
+            if !may_write_rollout_block(&file.text) {
+                return None;
+            }
             crate::yaml::parse(&file.text, id, &limits).ok()
         })
         .collect()

@@ -14,8 +14,9 @@ use crate::loader::Loaded;
 use crate::rollout::{self, RolloutPlan, RolloutRequest, Scenario, Timing};
 use crate::swarm::{self, Stack, diff::NamesById};
 use crate::tree::Node;
-use effective::{EffectiveService, effective_service};
+use effective::{EffectiveService, WrittenFiles, effective_service};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use transition::{Action, FieldChange};
 
 pub use file::{InputFile, PlanFile};
@@ -126,12 +127,27 @@ pub enum SimulationResult {
     Refused { error: String },
 }
 
-fn services_of(loaded: Option<&Loaded>) -> Vec<(String, Node)> {
-    loaded
+/// The services of a loaded project by name (the first of a name wins, as a search would).
+fn services_of(loaded: Option<&Loaded>) -> HashMap<&str, &Node> {
+    let mut out = HashMap::new();
+    if let Some(map) = loaded
         .and_then(|l| l.project.get("services"))
         .and_then(Node::as_map)
-        .map(|m| m.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect())
-        .unwrap_or_default()
+    {
+        for (k, v) in map {
+            out.entry(k.name.as_str()).or_insert(v);
+        }
+    }
+    out
+}
+
+/// The services of a converted stack by key (the first of a key wins).
+fn specs_of(stack: Option<&Stack>) -> HashMap<&str, &swarm::ServiceSpec> {
+    let mut out = HashMap::new();
+    for s in stack.map_or(&[][..], |s| &s.services) {
+        out.entry(s.key.as_str()).or_insert(&s.spec);
+    }
+    out
 }
 
 /// What a plan starts from.
@@ -210,12 +226,9 @@ pub fn plan_from(
 ) -> Plan {
     let old_trees = match current {
         Current::Files { loaded, .. } => services_of(Some(loaded)),
-        _ => Vec::new(),
+        _ => HashMap::new(),
     };
     let new_trees = services_of(Some(desired));
-    let spec_of = |stack: Option<&'_ Stack>, key: &str| {
-        stack.and_then(|s| s.service(key)).map(|s| s.spec.clone())
-    };
     let (live_services, networks, live_prefix) = match current {
         Current::Live { services, networks } => {
             let prefix = desired_stack
@@ -232,10 +245,15 @@ pub fn plan_from(
             .unwrap_or(&s.spec.name)
             .to_owned()
     };
+    // Lookups by name are maps: a search per service made plans quadratic in the services.
+    let mut live_by_key: HashMap<String, &swarm::Service> = HashMap::new();
+    for s in live_services {
+        live_by_key.entry(live_key(s)).or_insert(s);
+    }
     let mut names: Vec<String> = old_trees
-        .iter()
-        .chain(new_trees.iter())
-        .map(|(n, _)| n.clone())
+        .keys()
+        .chain(new_trees.keys())
+        .map(|n| (*n).to_owned())
         .chain(live_services.iter().map(live_key))
         .collect();
     names.sort();
@@ -258,28 +276,23 @@ pub fn plan_from(
         Current::Files { stack, .. } => stack,
         _ => None,
     };
-    let mut services = Vec::new();
+    let (current_specs, desired_specs) = (specs_of(current_stack), specs_of(desired_stack));
+    let written = WrittenFiles::new(&desired.sources);
+    let mut services = Vec::with_capacity(names.len());
     for name in names {
-        let tree = |list: &'_ [(String, Node)]| -> Option<Node> {
-            list.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, s)| s.clone())
-        };
-        let (from_tree, to_tree) = (tree(&old_trees), tree(&new_trees));
-        let live = live_services.iter().find(|s| live_key(s) == name);
+        let live = live_by_key.get(name.as_str()).copied();
         let from_spec = match current {
-            Current::Live { .. } => live.map(|s| s.spec.clone()),
-            _ => spec_of(current_stack, &name),
+            Current::Live { .. } => live.map(|s| &s.spec),
+            _ => current_specs.get(name.as_str()).copied(),
         };
-        let to_spec = spec_of(desired_stack, &name);
         let from = Side {
-            tree: from_tree.as_ref(),
-            spec: from_spec.as_ref(),
+            tree: old_trees.get(name.as_str()).copied(),
+            spec: from_spec,
             live,
         };
         let to = Side {
-            tree: to_tree.as_ref(),
-            spec: to_spec.as_ref(),
+            tree: new_trees.get(name.as_str()).copied(),
+            spec: desired_specs.get(name.as_str()).copied(),
             live: None,
         };
         let typed = match current {
@@ -288,7 +301,7 @@ pub fn plan_from(
             Current::Live { .. } => desired_stack.is_some(),
         };
         services.push(plan_service(
-            &name, from, to, typed, &networks, desired, opts, &scenarios,
+            &name, from, to, typed, &networks, desired, &written, opts, &scenarios,
         ));
     }
     Plan {
@@ -340,6 +353,7 @@ fn plan_service(
     typed: bool,
     networks: &NamesById,
     desired: &Loaded,
+    written: &WrittenFiles<'_>,
     opts: &PlanOptions,
     scenarios: &[Scenario],
 ) -> ServicePlan {
@@ -377,7 +391,7 @@ fn plan_service(
     let nodes = opts.global_nodes.get(name).copied().unwrap_or(opts.nodes);
     let effective_to = to.tree.map(|s| {
         let mut e = effective_service(name, s, nodes);
-        e.locate(&desired.sources);
+        e.locate(written);
         if let Some(spec) = to.spec {
             e.spec = effective::rollout_spec(spec, nodes);
         }
