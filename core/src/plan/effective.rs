@@ -3,6 +3,7 @@
 //! rollout-relevant field where its value came from: a `file:line`, or the layer whose default
 //! applies.
 
+use crate::loader::Written;
 use crate::rollout::{
     FailureAction, HealthTest, Healthcheck, Millis, RestartCondition, RestartPolicy, ServiceMode,
     ServiceSpec, UpdateConfig, UpdateOrder,
@@ -358,7 +359,13 @@ fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthch
         Some(d) => {
             let ms = duration_ms(d).filter(|ms| *ms > 0);
             *slot = ms;
-            b.file(&format!("healthcheck.{name}"), fmt_ms(ms.unwrap_or(0)), d);
+            // A written zero is sent as zero, which the Engine reads as unset: the image's
+            // value, else its default.
+            let value = match ms {
+                Some(ms) => fmt_ms(ms),
+                None => format!("{default} (0s written: the image's, else the Engine default)"),
+            };
+            b.file(&format!("healthcheck.{name}"), value, d);
         }
         None => b.default(
             &format!("healthcheck.{name}"),
@@ -384,8 +391,18 @@ fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthch
     );
     match node.get("retries") {
         Some(r) => {
-            hc.retries = int(r).and_then(|i| u32::try_from(i).ok());
-            b.file("healthcheck.retries", int(r).unwrap_or(0).to_string(), r);
+            hc.retries = int(r)
+                .and_then(|i| u32::try_from(i).ok())
+                .filter(|n| *n > 0);
+            let value = match hc.retries {
+                Some(n) => n.to_string(),
+                None => format!(
+                    "{} ({} written: the image's, else the Engine default)",
+                    d::HEALTH_RETRIES,
+                    int(r).unwrap_or(0)
+                ),
+            };
+            b.file("healthcheck.retries", value, r);
         }
         None => b.default(
             "healthcheck.retries",
@@ -474,25 +491,29 @@ fn convert_restart(
 
 impl EffectiveService {
     /// Fills in the `file:line` of each file-sourced field. An update or rollback setting
-    /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`) is dropped from the
-    /// merged model, as Compose drops it; it is found in the files as written instead, so it
-    /// is not reported as a default.
-    pub fn locate(&mut self, sources: &crate::source::SourceSet) {
-        let mut written: Option<Vec<Vec<Node>>> = None;
+    /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`, `monitor: 0s`) is
+    /// dropped from the merged model, as Compose drops it (Go's `omitempty`); the loader's
+    /// record of the files as written ([`crate::loader::Written`]) still has it, so it is
+    /// reported where it is written, not as a default. `monitor: 0s` keeps the value Swarm
+    /// uses (5s: the Engine does not send a zero monitor) and says so.
+    pub fn locate(&mut self, sources: &crate::source::SourceSet, written: &Written) {
         for field in &mut self.fields {
             if let Source::Default { .. } = field.source
                 && let Some((block, key)) = field.field.split_once('.')
                 && matches!(block, "update_config" | "rollback_config")
-                // `monitor: 0s` is not sent at all: its default layer says so.
-                && key != "monitor"
+                // Written, but dropped by the model: a zero (or empty) value.
+                && let Some((_, node)) = written.last(&self.name, &["deploy", block, key])
             {
-                let files = written.get_or_insert_with(|| parse_written(sources));
-                if let Some(node) = last_written(files, &self.name, &["deploy", block, key]) {
-                    field.source = Source::File {
-                        origin: node.origin,
-                        location: String::new(),
-                    };
+                if key == "monitor" {
+                    field.value = format!(
+                        "{} (0s written: the Engine does not send a zero monitor)",
+                        field.value
+                    );
                 }
+                field.source = Source::File {
+                    origin: node.origin,
+                    location: String::new(),
+                };
             }
             if let Source::File { origin, location } = &mut field.source {
                 *location = sources.locate_line(origin).unwrap_or_default();
@@ -503,36 +524,6 @@ impl EffectiveService {
     pub fn field(&self, name: &str) -> Option<&EffectiveField> {
         self.fields.iter().find(|f| f.field == name)
     }
-}
-
-/// Every file's documents as written (before interpolation and merging).
-fn parse_written(sources: &crate::source::SourceSet) -> Vec<Vec<Node>> {
-    let limits = crate::yaml::Limits {
-        max_file_bytes: usize::MAX,
-        ..crate::yaml::Limits::default()
-    };
-    (0..sources.len())
-        .filter_map(|i| {
-            let id = crate::tree::FileId::try_from(i).ok()?;
-            let file = sources.get(id)?;
-            crate::yaml::parse(&file.text, id, &limits).ok()
-        })
-        .collect()
-}
-
-/// `services.SERVICE.PATH` in the last file that writes it.
-fn last_written<'a>(files: &'a [Vec<Node>], service: &str, path: &[&str]) -> Option<&'a Node> {
-    files
-        .iter()
-        .flatten()
-        .filter_map(|doc| {
-            let mut node = doc.get("services")?.get(service)?;
-            for key in path {
-                node = node.get(key)?;
-            }
-            Some(node)
-        })
-        .next_back()
 }
 
 /// The simulator's input from the typed Engine spec (what `docker stack deploy` sends, or

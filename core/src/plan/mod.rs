@@ -339,7 +339,7 @@ fn plan_service(
     let mut warnings = Vec::new();
     let effective_to = to.tree.map(|s| {
         let mut e = effective_service(name, s, opts.nodes);
-        e.locate(&desired.sources);
+        e.locate(&desired.sources, &desired.written);
         if let Some(spec) = to.spec {
             e.spec = effective::rollout_spec(spec, opts.nodes);
         }
