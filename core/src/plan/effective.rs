@@ -607,3 +607,93 @@ pub fn rollout_spec(spec: &crate::swarm::ServiceSpec, nodes: u32) -> ServiceSpec
             .is_some_and(|e| e.ports.iter().any(|p| p.publish_mode == "host")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::{LoadOptions, Loaded, load};
+    use crate::source::MemoryFiles;
+
+    fn load_files(files: &[(&str, &str)]) -> Loaded {
+        let mut fs = MemoryFiles::new();
+        for (name, text) in files {
+            fs.insert(&format!("/p/{name}"), text.as_bytes());
+        }
+        let mut opts = LoadOptions::new(
+            files.iter().map(|(n, _)| format!("/p/{n}")).collect(),
+            "/p".into(),
+            "p".into(),
+        );
+        opts.display_names = files.iter().map(|(n, _)| (*n).to_owned()).collect();
+        load(&opts, &fs).unwrap_or_else(|e| panic!("{}", e.error.message))
+    }
+
+    fn effective(loaded: &Loaded) -> EffectiveService {
+        let service = loaded.project.get("services").and_then(|s| s.get("web"));
+        let mut e = effective_service("web", service.expect("web"), 1);
+        e.locate(&loaded.sources, &loaded.written);
+        e
+    }
+
+    /// Written zeros that Compose prints nowhere (`omitempty`) are written settings, with the
+    /// line of the file that wrote them last; what is not written is a default.
+    #[test]
+    fn written_zeros_are_not_defaults() {
+        let base = "services:\n  web:\n    image: a\n    deploy:\n      update_config:\n        parallelism: 2\n        delay: 0s\n        monitor: 0s\n        max_failure_ratio: 0\n      rollback_config:\n        parallelism: 2\n";
+        let over = "services:\n  web:\n    deploy:\n      update_config:\n        monitor: 0s\n";
+        let loaded = load_files(&[("base.yml", base), ("over.yml", over)]);
+        let e = effective(&loaded);
+        let source = |name: &str| {
+            let f = e.field(name).unwrap_or_else(|| panic!("{name}"));
+            match &f.source {
+                Source::File { location, .. } => (f.value.clone(), location.clone()),
+                Source::Default { layer } => (f.value.clone(), format!("default: {layer}")),
+            }
+        };
+        assert_eq!(
+            source("update_config.delay"),
+            ("0s".into(), "base.yml:7".into())
+        );
+        assert_eq!(
+            source("update_config.max_failure_ratio"),
+            ("0".into(), "base.yml:9".into())
+        );
+        // The last file that writes it; the value is the one Swarm uses.
+        let (value, at) = source("update_config.monitor");
+        assert_eq!(at, "over.yml:5");
+        assert!(value.starts_with("5s (0s written"), "{value}");
+        // Not written: defaults.
+        for name in [
+            "rollback_config.delay",
+            "rollback_config.monitor",
+            "rollback_config.max_failure_ratio",
+        ] {
+            assert!(
+                source(name).1.starts_with("default: "),
+                "{name}: {:?}",
+                source(name)
+            );
+        }
+    }
+
+    /// A healthcheck duration or retries written as 0 is sent as 0, which the Engine reads as
+    /// unset: the effective value is the default, from the line that wrote the zero.
+    #[test]
+    fn written_zero_healthcheck_values_say_what_the_engine_uses() {
+        let text = "services:\n  web:\n    image: a\n    healthcheck:\n      test: [CMD, x]\n      interval: 0s\n      retries: 0\n";
+        let loaded = load_files(&[("compose.yml", text)]);
+        let e = effective(&loaded);
+        let interval = e.field("healthcheck.interval").expect("interval");
+        assert!(
+            interval.value.starts_with("30s (0s written"),
+            "{interval:?}"
+        );
+        assert!(
+            matches!(&interval.source, Source::File { location, .. } if location == "compose.yml:6")
+        );
+        let retries = e.field("healthcheck.retries").expect("retries");
+        assert!(retries.value.starts_with("3 (0 written"), "{retries:?}");
+        let hc = e.spec.healthcheck.expect("healthcheck");
+        assert_eq!((hc.interval_ms, hc.retries), (None, None));
+    }
+}
