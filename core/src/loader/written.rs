@@ -31,127 +31,85 @@ enum Keep {
     All,
     /// A scalar as written; a mapping or sequence empty (its kind and origin).
     Leaf,
-    /// These keys of a mapping, each by its own rule, and every other key as a stub (its key
-    /// and origin, the value `null`) when `others` is set.
+    /// The keys of a mapping `keep` names, each by the rule it returns, and every other key
+    /// as a stub (its key and origin, the value `null`) when `others` is set. (A `match` on
+    /// the name: every service key of every file passes through it.)
     Keys {
-        keys: &'static [(&'static str, Keep)],
+        keep: fn(&str) -> Option<&'static Keep>,
         others: bool,
     },
     /// Every key of a mapping, each by the same rule.
     Each(&'static Keep),
 }
 
-const LEAVES_SERVICE: &[(&str, Keep)] = &[
-    // Rejected by `docker stack deploy` (SP201).
-    ("extends", Keep::Leaf),
-    ("volume_driver", Keep::Leaf),
-    ("volumes_from", Keep::Leaf),
-    ("cpu_quota", Keep::Leaf),
-    ("cpu_shares", Keep::Leaf),
-    ("cpuset", Keep::Leaf),
-    ("mem_limit", Keep::Leaf),
-    ("memswap_limit", Keep::Leaf),
-    // Ignored (SP202).
-    ("build", Keep::Leaf),
-    ("cgroupns_mode", Keep::Leaf),
-    ("cgroup_parent", Keep::Leaf),
-    ("devices", Keep::Leaf),
-    ("domainname", Keep::Leaf),
-    ("external_links", Keep::Leaf),
-    ("ipc", Keep::Leaf),
-    ("links", Keep::Leaf),
-    ("mac_address", Keep::Leaf),
-    ("network_mode", Keep::Leaf),
-    ("pid", Keep::Leaf),
-    ("privileged", Keep::Leaf),
-    ("restart", Keep::Leaf),
-    ("security_opt", Keep::Leaf),
-    ("shm_size", Keep::Leaf),
-    ("userns_mode", Keep::Leaf),
-    // Deprecated (SP203).
-    ("container_name", Keep::Leaf),
-    ("expose", Keep::Leaf),
-    // Keys newer than some 3.x versions (SP206).
-    ("secrets", Keep::Leaf),
-    ("configs", Keep::Leaf),
-    (
-        "credential_spec",
-        Keep::Keys {
-            keys: &[("config", Keep::Leaf)],
-            others: false,
-        },
-    ),
-    ("isolation", Keep::Leaf),
-    ("init", Keep::Leaf),
-    ("oom_score_adj", Keep::Leaf),
-    (
-        "healthcheck",
-        Keep::Keys {
-            keys: &[("start_period", Keep::Leaf), ("start_interval", Keep::Leaf)],
-            others: false,
-        },
-    ),
-    (
-        "deploy",
-        Keep::Keys {
-            keys: &[
-                ("endpoint_mode", Keep::Leaf),
-                (
-                    "placement",
-                    Keep::Keys {
-                        keys: &[
-                            ("preferences", Keep::Leaf),
-                            ("max_replicas_per_node", Keep::Leaf),
-                        ],
-                        others: false,
-                    },
-                ),
-                ("update_config", Keep::All),
-                ("rollback_config", Keep::All),
-                (
-                    "resources",
-                    Keep::Keys {
-                        keys: &[
-                            (
-                                "reservations",
-                                Keep::Keys {
-                                    keys: &[("generic_resources", Keep::Leaf)],
-                                    others: false,
-                                },
-                            ),
-                            (
-                                "limits",
-                                Keep::Keys {
-                                    keys: &[("pids", Keep::Leaf)],
-                                    others: false,
-                                },
-                            ),
-                        ],
-                        others: false,
-                    },
-                ),
-            ],
-            others: false,
-        },
-    ),
-];
+const fn keys(keep: fn(&str) -> Option<&'static Keep>) -> Keep {
+    Keep::Keys {
+        keep,
+        others: false,
+    }
+}
 
-const SERVICE: Keep = Keep::Keys {
-    keys: LEAVES_SERVICE,
-    others: false,
-};
+fn service_key(name: &str) -> Option<&'static Keep> {
+    Some(match name {
+        // Rejected by `docker stack deploy` (SP201).
+        "extends" | "volume_driver" | "volumes_from" | "cpu_quota" | "cpu_shares" | "cpuset"
+        | "mem_limit" | "memswap_limit"
+        // Ignored (SP202).
+        | "build" | "cgroupns_mode" | "cgroup_parent" | "devices" | "domainname"
+        | "external_links" | "ipc" | "links" | "mac_address" | "network_mode" | "pid"
+        | "privileged" | "restart" | "security_opt" | "shm_size" | "userns_mode"
+        // Deprecated (SP203).
+        | "container_name" | "expose"
+        // Keys newer than some 3.x versions (SP206).
+        | "secrets" | "configs" | "isolation" | "init" | "oom_score_adj" => &Keep::Leaf,
+        "credential_spec" => &CREDENTIAL_SPEC,
+        "healthcheck" => &HEALTHCHECK,
+        "deploy" => &DEPLOY,
+        _ => return None,
+    })
+}
 
-const NETWORK: Keep = Keep::Keys {
-    keys: &[("driver", Keep::Leaf)],
-    others: false,
-};
+const CREDENTIAL_SPEC: Keep = keys(|name| (name == "config").then_some(&Keep::Leaf));
+
+const HEALTHCHECK: Keep =
+    keys(|name| matches!(name, "start_period" | "start_interval").then_some(&Keep::Leaf));
+
+const DEPLOY: Keep = keys(|name| {
+    Some(match name {
+        "endpoint_mode" => &Keep::Leaf,
+        "placement" => &PLACEMENT,
+        "update_config" | "rollback_config" => &Keep::All,
+        "resources" => &RESOURCES,
+        _ => return None,
+    })
+});
+
+const PLACEMENT: Keep =
+    keys(|name| matches!(name, "preferences" | "max_replicas_per_node").then_some(&Keep::Leaf));
+
+const RESOURCES: Keep = keys(|name| match name {
+    "reservations" => Some(&RESERVATIONS),
+    "limits" => Some(&LIMITS),
+    _ => None,
+});
+
+const RESERVATIONS: Keep = keys(|name| (name == "generic_resources").then_some(&Keep::Leaf));
+
+const LIMITS: Keep = keys(|name| (name == "pids").then_some(&Keep::Leaf));
+
+const SERVICE: Keep = keys(service_key);
+
+const NETWORK: Keep = keys(|name| (name == "driver").then_some(&Keep::Leaf));
 
 const ROOT: Keep = Keep::Keys {
-    keys: &[
-        ("version", Keep::Leaf),
-        ("services", Keep::Each(&SERVICE)),
-        ("networks", Keep::Each(&NETWORK)),
-    ],
+    keep: |name| {
+        Some(match name {
+            "version" => &Keep::Leaf,
+            "services" => &Keep::Each(&SERVICE),
+            "networks" => &Keep::Each(&NETWORK),
+            _ => return None,
+        })
+    },
     others: true,
 };
 
@@ -214,11 +172,11 @@ fn prune(node: &Node, keep: &Keep) -> Node {
         (Keep::Leaf, Value::Map(_)) => Value::Map(Map::default()),
         (Keep::Leaf, Value::Seq(_)) => Value::Seq(Vec::new()),
         (Keep::Leaf, _) => return node.clone(),
-        (Keep::Keys { keys, others }, Value::Map(map)) => {
+        (Keep::Keys { keep, others }, Value::Map(map)) => {
             let mut out = Map::default();
             for (key, value) in map {
-                match keys.iter().find(|(name, _)| *name == key.name) {
-                    Some((_, keep)) => {
+                match keep(&key.name) {
+                    Some(keep) => {
                         out.insert(key.clone(), prune(value, keep));
                     }
                     None if *others => {
