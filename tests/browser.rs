@@ -193,16 +193,24 @@ async fn open_file(client: &Client, name: &str) {
     .await;
 }
 
+/// A number of milliseconds from the page, for printing.
+fn ms(value: &Value) -> String {
+    value
+        .as_f64()
+        .map_or_else(|| "?".to_owned(), |v| format!("{v:.1}"))
+}
+
 /// Prints one `playground.bench(20)` result; returns its median and minimum (ms).
 fn report(what: &str, bench: &Value) -> (f64, f64) {
     let number = |key: &str| bench[key].as_f64().unwrap();
     eprintln!(
-        "full recompute, {what}: median {:.2} ms of 20 (min {:.2}, max {:.2}; API calls alone: median {:.2} ms; last render by part: {})",
+        "full recompute, {what}: median {:.2} ms of 20 (min {:.2}, max {:.2}; API calls alone: median {:.2} ms, min {:.2}; rendering by part, medians: {})",
         number("median"),
         number("min"),
         number("max"),
         number("apiMedian"),
-        bench["lastRender"],
+        number("apiMin"),
+        bench["renderMedian"],
     );
     (number("median"), number("min"))
 }
@@ -211,6 +219,15 @@ fn report(what: &str, bench: &Value) -> (f64, f64) {
 /// budget. Otherwise (shared CI machines, where medians swing 3× between identical runs):
 /// `best` (the fastest run) within `slack`× the budget, which still catches a real regression.
 fn budget(typical: f64, best: f64, budget: f64, slack: f64, what: &str) {
+    eprintln!(
+        "BUDGET {what}: {typical:.1} ms against {budget} ms: {}{}",
+        if typical < budget { "within" } else { "OVER" },
+        if required("STACKPLAN_BROWSER_BUDGETS") {
+            " (enforced: STACKPLAN_BROWSER_BUDGETS=1)"
+        } else {
+            " (not enforced; set STACKPLAN_BROWSER_BUDGETS=1 on a quiet machine)"
+        }
+    );
     if required("STACKPLAN_BROWSER_BUDGETS") {
         assert!(
             typical < budget,
@@ -327,7 +344,14 @@ async fn checks(client: &Client, url: &str) {
         .await
         .as_f64()
         .unwrap();
-    eprintln!("page load to first result: {first_result:.1} ms");
+    let phases = js(client, "return window.playground.loadTimes;").await;
+    eprintln!(
+        "page load to first result: {first_result:.1} ms (ms since navigation: modules {}, wasm instantiated {}, state {}, first recompute {} ms long)",
+        ms(&phases["modules"]),
+        ms(&phases["wasm"]),
+        ms(&phases["state"]),
+        ms(&phases["firstRecompute"]),
+    );
     let first = js(client, "return window.playground.state;").await;
     let desired: Vec<&str> = first["files"]
         .as_array()

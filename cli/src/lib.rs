@@ -162,9 +162,9 @@ struct PlanArgs {
     /// crash-after=DUR[:CODE], unschedulable; modifier ,exit0-on-sigterm. Default: healthy and unhealthy
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    format: PlanFormat,
+    /// Output format [default: from the -o file's extension (.json, .md, .svg), else human]
+    #[arg(long, value_enum)]
+    format: Option<PlanFormat>,
     /// Write the plan to a file; a JSON plan records the sha256 of every input and of stackplan
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
@@ -174,9 +174,25 @@ struct PlanArgs {
     /// Docker Engine version on the nodes (27 and 27.0 alike; 27+ probes every 5s during start_period)
     #[arg(long, value_name = "MAJOR.MINOR", default_value = "27", value_parser = engine_version)]
     engine_version: EngineVersion,
-    /// Nodes in the Swarm (at least 1; global services run one task per node)
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = node_count)]
-    nodes: u32,
+    /// Nodes in the Swarm: a count (identical active nodes, node1 the manager), or a file:
+    /// the JSON `docker node inspect` prints, or the TOML inventory (see README)
+    #[arg(long, value_name = "N|FILE", default_value = "1", value_parser = nodes_arg)]
+    nodes: NodesArg,
+    /// Preview draining NODE (`docker node update --availability drain`); repeatable
+    #[arg(long, value_name = "NODE")]
+    drain: Vec<String>,
+    /// Preview setting NODE active again (no automatic rebalance); repeatable
+    #[arg(long, value_name = "NODE")]
+    activate: Vec<String>,
+    /// Preview NODE losing power: its tasks rescheduled once it is Down, quorum; repeatable
+    #[arg(long = "node-down", value_name = "NODE")]
+    node_down: Vec<String>,
+    /// Preview `docker node promote NODE`; repeatable
+    #[arg(long, value_name = "NODE")]
+    promote: Vec<String>,
+    /// Preview `docker node demote NODE`; repeatable
+    #[arg(long, value_name = "NODE")]
+    demote: Vec<String>,
     /// Time from placing a new task to its container starting (pull, create, start)
     #[arg(
         long,
@@ -583,6 +599,21 @@ fn run_plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> u8 {
     }
 }
 
+/// The plan format a `-o` file's name asks for: `plan -o plan.json` writes the plan file
+/// (with the inputs' hashes), not the terminal text under a `.json` name.
+fn format_of_output(output: Option<&str>) -> PlanFormat {
+    let extension = output
+        .and_then(|o| std::path::Path::new(o).extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("json") => PlanFormat::Json,
+        Some("md" | "markdown") => PlanFormat::Markdown,
+        Some("svg") => PlanFormat::Svg,
+        _ => PlanFormat::Human,
+    }
+}
+
 /// Runs `plan`: whether the deploy changes anything, or the exit status of its failure.
 fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool, u8> {
     // stdin can be read once: `-f -` and `--from-file -` share one read (the Compose text), but
@@ -628,8 +659,21 @@ fn plan(project: &ProjectArgs, args: &PlanArgs, io: &mut Io<'_>) -> Result<bool,
             probe_duration: Some(args.probe_duration.clone()),
         },
         engine_version: Some(args.engine_version),
-        nodes: Some(args.nodes),
-        format: match args.format {
+        nodes: match &args.nodes {
+            NodesArg::Count(n) => Some(*n),
+            NodesArg::File(_) => None,
+        },
+        nodes_file: match &args.nodes {
+            NodesArg::File(path) => Some(path.clone()),
+            NodesArg::Count(_) => None,
+        },
+        inventory: None,
+        tasks: None,
+        maintenance: maintenance_steps(args),
+        format: match args
+            .format
+            .unwrap_or_else(|| format_of_output(args.output.as_deref()))
+        {
             PlanFormat::Human => api::PlanFormat::Human,
             PlanFormat::Json => api::PlanFormat::Json,
             PlanFormat::Markdown => api::PlanFormat::Markdown,
@@ -731,6 +775,56 @@ fn run_lint(project: &ProjectArgs, args: &LintArgs, io: &mut Io<'_>) -> u8 {
         },
         status => status,
     }
+}
+
+/// `plan --nodes`: a count, or a node inventory file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum NodesArg {
+    Count(u32),
+    File(String),
+}
+
+/// `plan --nodes`: all digits is a count (at least 1), anything else a file.
+fn nodes_arg(text: &str) -> Result<NodesArg, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        node_count(text).map(NodesArg::Count)
+    } else if text.is_empty() {
+        Err("expected a number of nodes or a node inventory file".to_owned())
+    } else {
+        Ok(NodesArg::File(text.to_owned()))
+    }
+}
+
+/// The maintenance flags in a fixed order: promote, demote, drain, activate, node-down (each
+/// flag's nodes in the order given). The API takes any order.
+fn maintenance_steps(args: &PlanArgs) -> Vec<api::MaintenanceStep> {
+    let mut steps = Vec::new();
+    steps.extend(
+        args.promote
+            .iter()
+            .cloned()
+            .map(api::MaintenanceStep::Promote),
+    );
+    steps.extend(
+        args.demote
+            .iter()
+            .cloned()
+            .map(api::MaintenanceStep::Demote),
+    );
+    steps.extend(args.drain.iter().cloned().map(api::MaintenanceStep::Drain));
+    steps.extend(
+        args.activate
+            .iter()
+            .cloned()
+            .map(api::MaintenanceStep::Activate),
+    );
+    steps.extend(
+        args.node_down
+            .iter()
+            .cloned()
+            .map(api::MaintenanceStep::NodeDown),
+    );
+    steps
 }
 
 /// `--nodes`: a whole number, at least 1 (lint and plan alike).

@@ -355,7 +355,7 @@ fn no_ansi_codes_unless_asked_for() {
         &["--help"][..],
         &["lint", "--help"],
         &["--bogus"],
-        &["plan", "--nodes", "x"],
+        &["plan", "--nodes", "0"],
     ] {
         let out = run(args, &dir, &[]);
         let text = out.stdout + &out.stderr;

@@ -256,3 +256,29 @@ fn the_plan_file_fingerprints_env_files_too() {
     assert_ne!(before["inputs"][0]["sha256"], after["inputs"][0]["sha256"]);
     assert_eq!(before["inputs"][1], after["inputs"][1]);
 }
+
+/// `plan -o plan.json` writes the plan file the README promises (JSON with the inputs'
+/// hashes), not the terminal text under a `.json` name; `.md` and `.svg` likewise. An
+/// explicit `--format` wins.
+#[test]
+fn the_output_file_s_extension_chooses_the_format() {
+    let dir = common::project(
+        "plan-output-extension",
+        &[("compose.yml", "services:\n  web:\n    image: nginx:1.27\n")],
+    );
+    let written = |file: &str, extra: &[&str]| {
+        let mut a = vec!["plan", "-o", file];
+        a.extend_from_slice(extra);
+        let run = common::run(&a, &dir, &[]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+        std::fs::read_to_string(dir.join(file)).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&written("plan.json", &[])).unwrap();
+    assert_eq!(json["inputs"][0]["path"], "compose.yml");
+    assert!(json["plan"]["changes"].as_bool().unwrap());
+    assert!(written("plan.md", &[]).starts_with("### stackplan: rollout plan"));
+    assert!(written("plan.SVG", &[]).starts_with("<svg"));
+    assert!(written("plan.txt", &[]).starts_with("SERVICE"));
+    assert!(written("other.json", &["--format", "human"]).starts_with("SERVICE"));
+}

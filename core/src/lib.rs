@@ -12,6 +12,7 @@ pub mod interpolate;
 pub mod lint;
 pub mod loader;
 pub mod options;
+pub mod placement;
 pub mod plan;
 pub mod render;
 pub mod rollout;

@@ -200,6 +200,8 @@ fn summary_marks_outages() {
         row.contains("unhealthy: completed") && row.contains("OUTAGE"),
         "{human}"
     );
+    assert!(row.contains("down to 0 of 3 serving"), "{human}");
+    assert!(!human.contains("at least 0 of"), "{human}");
     // S9: a hang is spelled out, not "unfinished".
     let human = render::human(&s9());
     assert!(
@@ -254,7 +256,9 @@ fn healthy_run_shows_the_delay_and_monitor_wait() {
     // Steps stop at 12.3 s, completion at 44.45 s: the wait in between is a step of its own
     // (N3/N4 serve at 9.45 s: two containers started together come up 250 ms apart, the workers wait `delay` 5 s, then `monitor` 30 s).
     assert!(
-        human.contains("9.45s  every slot is done; the workers still wait the update delay 5s"),
+        human.contains(
+            "9.45s  every slot is done; Swarm still waits the update delay 5s after the last one"
+        ),
         "{human}"
     );
     assert!(
@@ -289,6 +293,11 @@ fn notes_are_in_an_operators_words() {
     let human = render::human(&example_plan());
     for jargon in [
         "rollback write",
+        "workers",
+        "free worker",
+        "handing out",
+        "(replaced: one more task)",
+        ") (",
         "Go map iteration",
         "the simulator builds",
         "dirty slot",
@@ -297,7 +306,7 @@ fn notes_are_in_an_operators_words() {
     }
     assert!(
         human.contains(
-            "note: a second new task failed at 15.05s, just after the rollback or pause told it to stop, so it is not replaced"
+            "note: another new task failed at 15.05s, just after the rollback or pause told it to stop, so it is not replaced"
         ),
         "{human}"
     );
@@ -334,6 +343,12 @@ fn explicit_zero_settings_are_not_defaults() {
             && l.ends_with("compose.yml:4")),
         "{human}"
     );
+    // A block without `monitor`: the CLI sends 0, Swarm uses 5 s; said without swarmkit.
+    assert!(
+        human.contains("monitor            5s          default: docker stack deploy sends 0, which Swarm reads as 5s"),
+        "{human}"
+    );
+    assert!(!human.contains("swarmkit"), "{human}");
 }
 
 #[test]
@@ -395,25 +410,289 @@ fn zero_and_negative_replicas_and_global_services_are_said() {
     assert!(!human.contains("rolling update"), "{human}");
     assert!(human.contains("update (0 tasks)"), "{human}");
     assert!(!human.contains("scenario healthy"), "{human}");
+    // A rollback of a service that runs no task replaces nothing: no warning about its settings.
+    assert!(!human.contains("a rollback of this change"), "{human}");
 
+    // `docker stack deploy` refuses the file (Docker CLI 28.2: "cannot parse
+    // 'Deploy.Replicas', -1 overflows uint"): nothing is deployed, so nothing is simulated
+    // (the simulation used to run 1 replica while the text said 0).
     let p = transition(
         &service("a:1", "{replicas: -1}", ""),
         &service("a:2", "{replicas: -1}", ""),
         &[],
     );
     let human = render::human(&p);
+    let row = table(&human)
+        .into_iter()
+        .find(|l| l.starts_with("app"))
+        .unwrap();
+    assert!(
+        row.contains("deploy refused")
+            && row.contains("NOT DEPLOYABLE: `docker stack deploy` refuses replicas -1"),
+        "{human}"
+    );
     assert!(
         human.contains(
-            "replicas -1 (compose.yml:4) is not a valid replica count: the plan treats it as 0 replicas"
+            "replicas -1 (compose.yml:4) is not a replica count: `docker stack deploy` refuses the file (\"cannot parse 'Deploy.Replicas', -1 overflows uint\")"
         ),
         "{human}"
     );
+    for text in [&human, &render::markdown(&p)] {
+        // No scenario (healthy, unhealthy) and no step.
+        assert!(!text.contains("healthy"), "{text}");
+        assert!(!text.contains("slot"), "{text}");
+        assert!(!text.contains("a rollback of this change"), "{text}");
+    }
+    assert!(svg::svg(&p).contains("no rolling update in this plan"));
 
     let human = render::human(&s9());
     assert!(
         human.contains(
-            "global service: simulated on 1 node (one task per node; pass --nodes N for your Swarm)"
+            "global service: simulated on 1 node, one task per node (--nodes N sets the number of nodes)"
         ),
+        "{human}"
+    );
+    // A global service's slots are nodes, and the text says nodes: Swarm updates the task
+    // on each node.
+    assert!(
+        human.contains("the update starts: 1 node to update, one at a time"),
+        "{human}"
+    );
+    assert!(
+        human.contains("N1 created on node 1 (new version, by the updater)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("replaces the tasks node by node")
+            && human.contains("(their node, for a global service)"),
+        "{human}"
+    );
+    let steps = &human[human.find("steps:").unwrap()..];
+    assert!(!steps.contains("slot"), "{human}");
+    let picture = svg::svg(&s9());
+    assert!(picture.contains(">node 1</text>"), "{picture}");
+    assert!(!picture.contains(">slot 1</text>"), "{picture}");
+}
+
+#[test]
+fn old_tasks_are_stopped_not_cancelled() {
+    // O1 ran before the deploy; it served until the updater took it out of service. It used
+    // to read "O1 cancelled before its container started".
+    let human = render::human(&example_plan());
+    assert!(
+        human.contains("2.1s  O1 taken out of service and told to stop"),
+        "{human}"
+    );
+    assert!(!human.contains("O1 cancelled"), "{human}");
+    // A restart replacement that never started is still cancelled.
+    assert!(
+        human.contains("R1 cancelled before its container started"),
+        "{human}"
+    );
+}
+
+/// The example's release with the new version crashing 5 s after it starts.
+fn example_crash_plan() -> Plan {
+    let with = |release: &'static str| {
+        let mut names = PROD.to_vec();
+        names.push(release);
+        example(&names)
+    };
+    let opts = PlanOptions {
+        scenarios: vec![Scenario::parse("crash-after=5s:1").unwrap()],
+        ..PlanOptions::default()
+    };
+    plan(
+        Some(&with("release-2.yml")),
+        &with("release-3-bad.yml"),
+        &opts,
+    )
+}
+
+#[test]
+fn a_rollback_followed_by_one_more_pass_reads_as_a_rollback() {
+    let p = example_crash_plan();
+    let human = render::human(&p);
+    // The scenario in words, the number not glued to the exit code.
+    assert!(
+        human.contains("scenario crash-after=5s:1 (5s after it starts, the new version exits with code 1): ROLLED BACK after 18.35s"),
+        "{human}"
+    );
+    // Rolled back at 18.35 s (UpdateStatus rollback_completed), not "after 53.35s", the end
+    // of the pass Swarm runs afterwards; that pass is said.
+    let row = table(&human)
+        .into_iter()
+        .find(|l| l.starts_with("quotes-api"))
+        .unwrap();
+    assert!(
+        row.contains("crash-after=5s:1: ROLLED BACK after 18.35s, failure detected at 6s")
+            && row.contains(
+                "then one more update pass on the previous version, UpdateStatus `completed` at 53.35s"
+            ),
+        "{human}"
+    );
+    // The rollback completes before the next pass starts in the same instant, and the end of
+    // that pass does not speak of "new tasks".
+    let complete = human
+        .find("18.35s  rollback complete (UpdateStatus rollback_completed)")
+        .expect(&human);
+    let next = human
+        .find("18.35s  Swarm runs one more update pass (see the note on it below): 1 slot still differs from the service spec")
+        .expect(&human);
+    assert!(complete < next, "{human}");
+    assert!(
+        human.contains("23.35s  the extra pass is done; Swarm waits monitor 30s before it reports the update complete"),
+        "{human}"
+    );
+    // The simulator notes the later-pass race twice; an operator reads it once.
+    assert_eq!(
+        human
+            .matches("Swarm may or may not run one more update pass")
+            .count(),
+        1,
+        "{human}"
+    );
+    let picture = svg::svg(&p);
+    assert!(
+        picture.contains("quotes-api — scenario crash-after=5s:1 — rolled back after 18.35s"),
+        "{picture}"
+    );
+}
+
+#[test]
+fn a_hang_has_no_end_time() {
+    let with = |release: &'static str| {
+        let mut names = PROD.to_vec();
+        names.push(release);
+        example(&names)
+    };
+    let opts = PlanOptions {
+        scenarios: vec![Scenario::parse("unschedulable").unwrap()],
+        ..PlanOptions::default()
+    };
+    let p = plan(
+        Some(&with("release-2.yml")),
+        &with("release-3-bad.yml"),
+        &opts,
+    );
+    let human = render::human(&p);
+    assert!(!human.contains("at the end (0s)"), "{human}");
+    assert!(!human.contains("0s..0.001s"), "{human}");
+    assert!(
+        human.contains("from 0s on, for as long as nobody intervenes: the service spec is the new version, UpdateStatus `updating`; 4 of 4 serving; running: 4 tasks of the previous version"),
+        "{human}"
+    );
+}
+
+#[test]
+fn the_end_state_says_when_it_is() {
+    // Without a healthcheck the simulation runs on 30 s past the completion: the end state's
+    // time says so instead of contradicting "completed after 9.6s".
+    let deploy = "{replicas: 2}";
+    let p = transition(
+        &service("a:1", deploy, ""),
+        &service("a:2", deploy, ""),
+        &["healthy"],
+    );
+    let human = render::human(&p);
+    assert!(human.contains("completed after 9.6s"), "{human}");
+    assert!(
+        human.contains("at the end (39.6s, 30s after the last UpdateStatus change): the service spec is the new version"),
+        "{human}"
+    );
+}
+
+#[test]
+fn an_unhealthy_run_without_a_healthcheck_says_swarm_cannot_see_it() {
+    let deploy = "{replicas: 2}";
+    let p = transition(
+        &service("a:1", deploy, ""),
+        &service("a:2", deploy, ""),
+        &["unhealthy"],
+    );
+    let human = render::human(&p);
+    assert!(
+        human.contains("unhealthy: completed after 9.6s (no healthcheck: Swarm cannot see the failure); down to 1 of 2 serving"),
+        "{human}"
+    );
+    assert!(
+        human.contains("the new spec has no healthcheck, so Swarm cannot see it and this run is the healthy one"),
+        "{human}"
+    );
+    // Said once in the scenario, not again as the simulator's warning.
+    assert!(
+        !human.contains("never detects that they are unhealthy"),
+        "{human}"
+    );
+    let md = render::markdown(&p);
+    assert!(
+        md.contains("| app | rolling update | unhealthy: completed (no healthcheck: Swarm cannot see the failure) |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn an_outage_is_said_in_the_summary_and_the_heading_only() {
+    let p = s6();
+    let human = render::human(&p);
+    assert_eq!(
+        human.matches("no replica serving for 4.4s").count(),
+        2,
+        "{human}"
+    );
+    assert!(!human.contains("warning: full outage"), "{human}");
+    assert!(!render::markdown(&p).contains("full outage"));
+}
+
+#[test]
+fn scale_diff_and_defaults_in_plain_words() {
+    let p = transition(
+        &service("a:1", "{replicas: 2}", ""),
+        &service("a:1", "{replicas: 5}", ""),
+        &[],
+    );
+    let human = render::human(&p);
+    assert!(
+        human
+            .contains("app      scale             replicas 2 => 5: 3 tasks started, none replaced"),
+        "{human}"
+    );
+    assert!(
+        render::markdown(&p)
+            .contains("| app | scale | replicas 2 => 5: 3 tasks started, none replaced |")
+    );
+    // An in-place update names what changed.
+    let p = transition(
+        &service("a:1", "{update_config: {parallelism: 1}}", ""),
+        &service("a:1", "{update_config: {parallelism: 2}}", ""),
+        &[],
+    );
+    let human = render::human(&p);
+    assert!(
+        human.contains(
+            "app      in-place update   `deploy.update_config.parallelism` changed, no task replaced"
+        ),
+        "{human}"
+    );
+    // Writing `deploy:` for the first time adds no empty `placement: {}` / `resources: {}`
+    // to the diff: `docker stack deploy` sends the same spec without them.
+    let p = transition(
+        "services:\n  app:\n    image: a:1\n",
+        &service("a:2", "{replicas: 1}", ""),
+        &["healthy"],
+    );
+    let human = render::human(&p);
+    assert!(human.contains("+ deploy.replicas: 1"), "{human}");
+    assert!(!human.contains("{}"), "{human}");
+    // Swarm's defaults are named as such, not by swarmkit's source file (the JSON keeps it).
+    assert!(
+        human.contains("failure_action     pause       default: Swarm's built-in default"),
+        "{human}"
+    );
+    assert!(!human.contains("api/defaults"), "{human}");
+    // The key names only the kinds of task the plan shows.
+    assert!(
+        human.contains("tasks are named O (running before the deploy), N (started by the update), followed by their slot"),
         "{human}"
     );
 }
@@ -451,6 +730,10 @@ fn markdown_keeps_settings_diff_signs_and_every_result() {
         "{md}"
     );
     assert!(md.contains("at the end (24.8s): the service spec is back to the previous version"));
+    // The slot-order note speaks of "the slot numbers above": it follows the steps.
+    let steps = md.find("<details><summary>steps</summary>").unwrap();
+    let note = md.find("> note: Swarm picks the slots").unwrap();
+    assert!(steps < note, "{md}");
 }
 
 // ----- item 15: the SVG picture -----

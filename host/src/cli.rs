@@ -3,7 +3,7 @@
 
 use crate::endpoint::{self, Engine, Selection};
 use crate::plugin::{self, Plugin, SANDBOX};
-use crate::swarm;
+use crate::{nodes, swarm};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,6 +65,11 @@ enum Command {
         /// of `version`; prints the response, and the call's time on stderr.
         #[arg(long)]
         request: Option<PathBuf>,
+        /// Plan these Compose files through the plugin as a new stack (no Engine needed:
+        /// what `apply` asks the plugin, with nothing live), print the plan, and the
+        /// load/convert and plugin times on stderr. Repeatable, in order.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        files: Vec<String>,
     },
     /// Per service: image, mode, running/desired, UpdateStatus, effective update/rollback
     /// settings (defaults marked), healthcheck, whether a previous spec exists.
@@ -104,6 +109,49 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Drain a node (availability drain): shows which tasks move and refuses (unless
+    /// --force) when a service would lose its last eligible node or its room.
+    Drain(NodeArgs),
+    /// Make a node active again (its global services' tasks return; replicated ones do not).
+    Activate(NodeArgs),
+    /// Make a worker a manager.
+    Promote(NodeArgs),
+    /// Make a manager a worker; refused (unless --force) when it would lose the quorum.
+    Demote(NodeArgs),
+    /// Spread a replicated service's tasks again: `docker service update --force` through
+    /// the Engine API (TaskTemplate.ForceUpdate + 1), followed live.
+    Rebalance {
+        /// The service (full name, e.g. mystack_web, or ID).
+        service: String,
+        /// Also set the service's update parallelism (as `--update-parallelism`).
+        #[arg(long)]
+        parallelism: Option<u64>,
+        /// Restart the tasks even when the spread is already even.
+        #[arg(long)]
+        force: bool,
+        /// Send and return without following.
+        #[arg(short, long)]
+        detach: bool,
+        /// No progress for this many seconds is reported as stalled.
+        #[arg(long, default_value_t = 120)]
+        progress_timeout: u64,
+    },
+}
+
+/// A node maintenance step.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// The node: hostname, ID or unique ID prefix.
+    node: String,
+    /// Follow until Swarm has done it (tasks moved, role changed).
+    #[arg(short, long)]
+    wait: bool,
+    /// Stop waiting after this many seconds (Swarm goes on).
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Do it even when it would leave a service without an eligible node or lose the quorum.
+    #[arg(long)]
+    force: bool,
 }
 
 /// The Compose files and the stack (the Compose options are `docker compose`'s).
@@ -196,8 +244,14 @@ async fn execute(cli: Cli) -> Result<u8, String> {
             ..
         } => plugin_request(&cli, file),
         Command::Plugin {
+            request: None,
+            files,
+            ..
+        } if !files.is_empty() => plugin_plan_files(&cli, files),
+        Command::Plugin {
             format,
             request: None,
+            ..
         } => plugin_info(&cli, *format),
         Command::Status { stack, format } => {
             let engine = connect_manager(&cli).await?;
@@ -252,7 +306,41 @@ async fn execute(cli: Cli) -> Result<u8, String> {
             }
             Ok(0)
         }
+        Command::Drain(args) => node_step(&cli, nodes::Step::Drain, args).await,
+        Command::Activate(args) => node_step(&cli, nodes::Step::Activate, args).await,
+        Command::Promote(args) => node_step(&cli, nodes::Step::Promote, args).await,
+        Command::Demote(args) => node_step(&cli, nodes::Step::Demote, args).await,
+        Command::Rebalance {
+            service,
+            parallelism,
+            force,
+            detach,
+            progress_timeout,
+        } => {
+            let engine = connect_manager(&cli).await?;
+            nodes::rebalance(
+                &engine,
+                service,
+                *parallelism,
+                *force,
+                *detach,
+                Duration::from_secs(*progress_timeout),
+            )
+            .await
+        }
     }
+}
+
+async fn node_step(cli: &Cli, step: nodes::Step, args: &NodeArgs) -> Result<u8, String> {
+    let engine = connect_manager(cli).await?;
+    nodes::node_step(
+        &engine,
+        step,
+        &args.node,
+        args.force,
+        args.wait.then(|| Duration::from_secs(args.timeout)),
+    )
+    .await
 }
 
 fn pretty(value: &serde_json::Value) -> String {
@@ -353,4 +441,62 @@ fn plugin_request(cli: &Cli, file: &PathBuf) -> Result<u8, String> {
     );
     let ok = serde_json::from_slice::<serde_json::Value>(&response).is_ok_and(|v| v["ok"] == true);
     Ok(if ok { 0 } else { 1 })
+}
+
+/// `plugin -f FILE…`: load and convert the files as `apply` does, plan them through the
+/// plugin against an empty live stack, print the plan; the times on stderr.
+fn plugin_plan_files(cli: &Cli, files: &[String]) -> Result<u8, String> {
+    use crate::project::{self, ComposeOptions, Disk};
+    let started = std::time::Instant::now();
+    let compose = ComposeOptions {
+        files: files.to_vec(),
+        ..ComposeOptions::default()
+    };
+    let cwd = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .map_err(|e| format!("the current directory: {e}"))?;
+    let api = stackplan_core::swarm::ApiVersion::new(
+        endpoint::MAX_API_VERSION.0,
+        endpoint::MAX_API_VERSION.1,
+    );
+    let stack = "bench";
+    let desired = project::load(&compose, stack, &cwd, project::process_env(), api, &Disk)?;
+    let live = crate::apply::Live::default();
+    let request = project::plan_request(&desired.input, stack, &live, &[], "")
+        .to_string()
+        .into_bytes();
+    let loaded = started.elapsed();
+    let plugin = load_plugin(cli.plugin.as_ref(), cli.plugin_cache.as_ref())?;
+    let call_started = std::time::Instant::now();
+    let response = plugin.call(&request).map_err(|e| e.to_string())?;
+    let call_time = call_started.elapsed();
+    let answer: serde_json::Value =
+        serde_json::from_slice(&response).map_err(|e| format!("the plugin's answer: {e}"))?;
+    if answer["ok"] != true {
+        return Err(format!(
+            "the plugin could not plan: {}",
+            answer["error"]["message"].as_str().unwrap_or("?")
+        ));
+    }
+    out_raw!(
+        "{}",
+        answer["result"]["output"].as_str().unwrap_or_default()
+    );
+    eprintln!(
+        "plan of {} service(s): load+convert {:.1} ms, plugin ready in {:.1} ms ({}), plan \
+         call {:.1} ms ({} bytes in, {} bytes out), total {:.1} ms",
+        desired.stack.services.len(),
+        loaded.as_secs_f64() * 1000.0,
+        plugin.readiness().elapsed.as_secs_f64() * 1000.0,
+        if plugin.readiness().cached {
+            "cached"
+        } else {
+            "compiled"
+        },
+        call_time.as_secs_f64() * 1000.0,
+        request.len(),
+        response.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(0)
 }

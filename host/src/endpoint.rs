@@ -353,14 +353,21 @@ impl Engine {
                 .as_array()
                 .map(|m| m.iter().filter_map(|p| p["Addr"].as_str()).collect())
                 .unwrap_or_default();
+            let node = info["Name"].as_str().filter(|n| !n.is_empty());
             return Err(format!(
-                "the Docker Engine at {at} is a Swarm worker, not a manager; point \
-                 -H/--context at a manager{}",
+                "the Docker Engine at {at}{} is a Swarm worker, not a manager: a worker can \
+                 neither read nor change the Swarm's services and nodes. Point -H/--context \
+                 at a manager{}{}",
+                node.map(|n| format!(" (node {n})")).unwrap_or_default(),
                 if managers.is_empty() {
                     String::new()
                 } else {
                     format!(" (managers: {})", managers.join(", "))
-                }
+                },
+                node.map(|n| format!(
+                    ", or make this node a manager from one: `docker node promote {n}`"
+                ))
+                .unwrap_or_default()
             ));
         }
         Ok(info)

@@ -4,10 +4,15 @@
 //! from its tasks (what Swarm never reports itself: e.g. a start-first update whose new task
 //! stays pending on "host-mode port already in use").
 //!
-//! Polls `GET /services/{id}` and `GET /tasks?filters={"service":[id]}` every 200 ms (the
-//! events API would tell *that* something changed, the polls say *what*; at 200 ms an
-//! outcome is printed well within 1 s of Swarm recording it). Judging is pure
-//! ([`judge`]); the loop only fetches and renders.
+//! Reacts to the Engine's events: one `GET /events` stream (types service and container,
+//! from just before the writes were sent) says *that* a followed service changed — Swarm
+//! emits a service `update` event with `updatestate.new` each time its `UpdateStatus`
+//! changes, and the local node's containers of its tasks emit start/die/health events —
+//! and `GET /services/{id}` + `GET /tasks?filters={"service":[id]}` then say *what*. Task
+//! states of other nodes have no event, so every followed service is also re-read every
+//! [`RESYNC`] (progress bars, stall detection); without the stream (an error, an old
+//! Engine) the loop polls every [`POLL`] instead. Judging is pure ([`judge`]); the loop
+//! only fetches and renders.
 
 use crate::apply::Action;
 use crate::endpoint::Engine;
@@ -15,6 +20,85 @@ use crate::swarm::percent_encode;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
+
+/// With the events stream: how often every followed service is re-read anyway.
+pub const RESYNC: Duration = Duration::from_millis(1000);
+/// Without it: the poll interval.
+pub const POLL: Duration = Duration::from_millis(200);
+
+/// Container actions that say something about a task's progress (not `exec_*`, `attach`…).
+const TASK_ACTIONS: [&str; 7] = [
+    "create",
+    "start",
+    "die",
+    "kill",
+    "stop",
+    "destroy",
+    "health_status",
+];
+
+/// The ID of the service an Engine event is about, when it is a followed one's business: a
+/// service event (its actor), or a container event of one of its tasks (the container's
+/// `com.docker.swarm.service.id` label).
+pub fn event_service(event: &Value) -> Option<&str> {
+    let actor = &event["Actor"];
+    match event["Type"].as_str()? {
+        "service" => actor["ID"].as_str(),
+        "container" => {
+            let action = event["Action"].as_str()?;
+            let verb = action.split(':').next().unwrap_or(action).trim();
+            TASK_ACTIONS
+                .contains(&verb)
+                .then(|| actor["Attributes"]["com.docker.swarm.service.id"].as_str())
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Opens the events stream (service and container events since `since`, Unix seconds) and
+/// forwards the ID of the service each event concerns. `None` when the Engine does not open
+/// it within 2 s (the caller then polls).
+pub async fn subscribe(
+    engine: &Engine,
+    since: f64,
+) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+    use http_body_util::BodyExt as _;
+    let filters = percent_encode(&json!({ "type": ["service", "container"] }).to_string());
+    // The Engine reads `since` as seconds.nanoseconds (nine digits).
+    let whole = since.floor();
+    let path = format!(
+        "/events?since={}.{:09}&filters={filters}",
+        whole as i64,
+        ((since - whole) * 1e9) as i64
+    );
+    let mut body = tokio::time::timeout(Duration::from_secs(2), engine.stream(&path))
+        .await
+        .ok()?
+        .ok()?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut pending: Vec<u8> = Vec::new();
+        while let Some(Ok(frame)) = body.frame().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            pending.extend_from_slice(&data);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let Ok(event) = serde_json::from_slice::<Value>(&line) else {
+                    continue;
+                };
+                if let Some(id) = event_service(&event)
+                    && tx.send(id.to_owned()).is_err()
+                {
+                    return; // the follower is done
+                }
+            }
+        }
+    });
+    Some(rx)
+}
 
 /// What the plan predicted for one service (from the plugin's simulations).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -322,6 +406,9 @@ pub struct Outcome {
     /// seconds), for the reporting delay.
     pub completed_at: Option<f64>,
     pub reported_at: f64,
+    /// Whether the read that found the end was prompted by an Engine event (else a resync
+    /// or poll).
+    pub by_event: bool,
 }
 
 /// Seconds since the Unix epoch, now.
@@ -412,6 +499,17 @@ pub async fn follow(
             }
         })
         .collect();
+    let mut events = subscribe(engine, sent_at - 1.0).await;
+    if events.is_none() {
+        print_line(&format!(
+            "(no events stream from the Engine: polling every {} ms)",
+            POLL.as_millis()
+        ));
+    }
+    // Services an event named since the last read (all of them at a resync).
+    let mut prompted: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut resync = true;
+    let mut last_resync = Instant::now();
     loop {
         if states.iter().all(|s| s.end.is_some()) {
             break;
@@ -419,6 +517,9 @@ pub async fn follow(
         let stop = interrupted();
         for (target, st) in targets.iter().zip(states.iter_mut()) {
             if st.end.is_some() {
+                continue;
+            }
+            if !stop && !resync && !prompted.contains(&target.id) {
                 continue;
             }
             let elapsed = started.elapsed();
@@ -440,6 +541,7 @@ pub async fn follow(
                     verdict,
                     completed_at: o.completed_at.as_deref().and_then(parse_time),
                     reported_at: now(),
+                    by_event: prompted.contains(&target.id),
                 };
                 let line = outcome_line(&outcome);
                 if display.bars {
@@ -518,7 +620,45 @@ pub async fn follow(
                 finish(st, end, &o);
             }
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        prompted.clear();
+        resync = false;
+        match events.as_mut() {
+            None => {
+                tokio::time::sleep(POLL).await;
+                resync = true;
+            }
+            Some(rx) => {
+                let left = RESYNC.saturating_sub(last_resync.elapsed());
+                // A short wait also lets Ctrl-C be seen while no event comes.
+                let wait = left.min(Duration::from_millis(250));
+                tokio::select! {
+                    id = rx.recv() => match id {
+                        Some(id) => {
+                            prompted.insert(id);
+                            // Take what else arrived with it: one read per service.
+                            while let Ok(id) = rx.try_recv() {
+                                prompted.insert(id);
+                            }
+                        }
+                        None => {
+                            print_line(&format!(
+                                "(the events stream closed: polling every {} ms)",
+                                POLL.as_millis()
+                            ));
+                            events = None;
+                            resync = true;
+                        }
+                    },
+                    () = tokio::time::sleep(wait) => {}
+                }
+                if last_resync.elapsed() >= RESYNC {
+                    resync = true;
+                }
+            }
+        }
+        if resync {
+            last_resync = Instant::now();
+        }
     }
     let _ = multi.clear();
     states.into_iter().filter_map(|s| s.end).collect()
@@ -602,6 +742,26 @@ mod tests {
                 unhealthy_rollback_at_s: Some(12.0),
             }),
         }
+    }
+
+    #[test]
+    fn events_name_the_service_they_concern() {
+        // As the Engine 20.10 streams them (`docker events --format '{{json .}}'`).
+        let update = json!({"Type": "service", "Action": "update", "Actor": {"ID": "svc1",
+            "Attributes": {"name": "s_web", "updatestate.new": "completed",
+                "updatestate.old": "updating"}}, "scope": "swarm"});
+        assert_eq!(event_service(&update), Some("svc1"));
+        let health = json!({"Type": "container", "Action": "health_status: healthy",
+            "Actor": {"ID": "c1", "Attributes": {"com.docker.swarm.service.id": "svc1"}}});
+        assert_eq!(event_service(&health), Some("svc1"));
+        let exec = json!({"Type": "container", "Action": "exec_start: /probe health",
+            "Actor": {"ID": "c1", "Attributes": {"com.docker.swarm.service.id": "svc1"}}});
+        assert_eq!(event_service(&exec), None);
+        let plain = json!({"Type": "container", "Action": "start",
+            "Actor": {"ID": "c2", "Attributes": {"name": "not-a-task"}}});
+        assert_eq!(event_service(&plain), None);
+        let network = json!({"Type": "network", "Action": "connect", "Actor": {"ID": "n"}});
+        assert_eq!(event_service(&network), None);
     }
 
     #[test]

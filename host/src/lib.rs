@@ -15,6 +15,8 @@
 //! - [`apply`]: the changeset live → desired (pure) and the Engine calls that make it.
 //! - [`follow`]: following the rollouts (polls, progress bars, stall detection, the
 //!   predicted-vs-actual line).
+//! - [`nodes`]: node maintenance (`drain`, `activate`, `promote`, `demote`, `rebalance`);
+//!   `nodes::assess` is the one pure function that decides what a step moves and refuses.
 //! - [`cli`]: the command line.
 //!
 //! Invariants: the host never replaces tasks itself (Swarm does the rolling); it never
@@ -25,6 +27,7 @@ pub mod apply;
 pub mod cli;
 pub mod endpoint;
 pub mod follow;
+pub mod nodes;
 pub mod plugin;
 pub mod project;
 pub mod proxy;

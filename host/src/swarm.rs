@@ -713,9 +713,11 @@ pub fn render_nodes(report: &Value) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "uneven: {} runs {} — Swarm never moves running tasks; to rebalance: `{}`",
+            "uneven: {} runs {} — Swarm never moves running tasks; to rebalance: \
+             `stackplan-host rebalance {}` (what `{}` does, followed live)",
             u["service"].as_str().unwrap_or("?"),
             spread.join(", "),
+            u["service"].as_str().unwrap_or("?"),
             u["hint"].as_str().unwrap_or("")
         );
     }

@@ -344,7 +344,7 @@ fn a_swarm_worker_is_refused_with_the_managers_named() {
         Some(if line.contains("/version") {
             VERSION.to_string()
         } else {
-            r#"{"Swarm":{"LocalNodeState":"active","ControlAvailable":false,
+            r#"{"Name":"worker1","Swarm":{"LocalNodeState":"active","ControlAvailable":false,
                 "RemoteManagers":[{"NodeID":"m1","Addr":"10.0.0.5:2377"}]}}"#
                 .to_string()
         })
@@ -356,6 +356,8 @@ fn a_swarm_worker_is_refused_with_the_managers_named() {
         "{stderr}"
     );
     assert!(stderr.contains("(managers: 10.0.0.5:2377)"), "{stderr}");
+    assert!(stderr.contains("(node worker1)"), "{stderr}");
+    assert!(stderr.contains("`docker node promote worker1`"), "{stderr}");
 }
 
 #[test]

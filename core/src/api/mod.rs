@@ -23,6 +23,7 @@ pub mod lint_config;
 mod ops;
 pub mod project;
 
+pub use crate::placement::{Inventory, MaintenanceStep};
 pub use ops::{
     ConfigOutput, ConfigRequest, ConfigResult, DiagnosticEntry, ExplainRequest, FixEntry,
     LintFormat, LintReport, LintRequest, LintResult, LintSummary, LintTarget, PlanFormat,

@@ -503,8 +503,20 @@ pub struct PlanRequest {
     pub timing: TimingInput,
     /// Docker Engine version on the nodes (default 27.0).
     pub engine_version: Option<EngineVersion>,
-    /// Nodes in the Swarm (default 1; at least 1).
+    /// Nodes in the Swarm (default 1; at least 1): that many identical active nodes,
+    /// `node1` the only manager. Not with `nodes_file` or `inventory`.
     pub nodes: Option<u32>,
+    /// The Swarm's nodes, a path among the files: the JSON array `docker node inspect`
+    /// prints, or the TOML inventory (`docs/api.md`). The plan then places the tasks on them.
+    pub nodes_file: Option<String>,
+    /// The Swarm's nodes, typed (the inventory's own JSON form).
+    pub inventory: Option<crate::placement::Inventory>,
+    /// Running tasks per service (stack key) per node hostname, as `docker service ps`
+    /// shows them. Default: where the scheduler model puts the stack on the nodes.
+    pub tasks: Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, u32>>>,
+    /// Node maintenance to preview, in order: `{"drain": "node3"}`, `{"activate": …}`,
+    /// `{"node_down": …}` (power loss), `{"promote": …}`, `{"demote": …}`.
+    pub maintenance: Vec<crate::placement::MaintenanceStep>,
     /// Also render the plan in this format into `output`.
     pub format: PlanFormat,
     /// The services a Swarm runs now: the JSON array `docker service inspect` prints for the
@@ -662,10 +674,46 @@ pub(super) fn plan(
     if nodes == 0 {
         return Err(invalid_request("nodes must be at least 1"));
     }
+    let sources = [
+        request.nodes.is_some(),
+        request.nodes_file.is_some(),
+        request.inventory.is_some(),
+    ];
+    if sources.iter().filter(|s| **s).count() > 1 {
+        return Err(invalid_request(
+            "give the nodes one way: nodes (a count), nodes_file or inventory",
+        ));
+    }
     let input = &request.project;
     let files = memory(input, fallback)?;
     // One cache for both loads: a file both read (`.env`, a shared base) is read once.
     let shared = ReadLog::new(&files);
+    let nodes_read = ReadLog::new(&shared);
+    let inventory = match (&request.nodes_file, &request.inventory) {
+        (Some(path), _) => {
+            let name = input.display_name(path);
+            let bytes = nodes_read
+                .read(&fspath::absolutize(&input.cwd(), path))
+                .map_err(|e| ApiError {
+                    file: Some(name.clone()),
+                    ..ApiError::new(ApiErrorKind::Io, format!("{name}: {e}"))
+                })?;
+            let text = String::from_utf8_lossy(&bytes);
+            Some(
+                crate::placement::Inventory::parse(&name, &text)
+                    .map_err(|m| ApiError::new(ApiErrorKind::InvalidInput, m))?,
+            )
+        }
+        (None, Some(inventory)) => {
+            inventory
+                .validate()
+                .map_err(|m| invalid_request(format!("inventory: {m}")))?;
+            Some(inventory.clone())
+        }
+        (None, None) => None,
+    };
+    let placed = inventory.is_some() || !request.maintenance.is_empty() || request.tasks.is_some();
+    let inventory = inventory.unwrap_or_else(|| crate::placement::Inventory::identical(nodes));
     let (desired, project_name, desired_read) =
         load_logged(input, None, LoadSwitches::default(), &[], &shared)?;
     if request.live.is_some() && !request.from_files.is_empty() {
@@ -684,7 +732,7 @@ pub(super) fn plan(
             &shared,
         )?)
     };
-    let opts = crate::plan::PlanOptions {
+    let mut opts = crate::plan::PlanOptions {
         scenarios,
         services: request.services.clone(),
         engine_major_version: request
@@ -693,6 +741,9 @@ pub(super) fn plan(
             .major,
         nodes,
         timing,
+        global_nodes: Default::default(),
+        placement_limits: Default::default(),
+        placement_check: None,
     };
     let live = request.live.as_deref().unwrap_or_default();
     let stack_name = match live_stack(request.stack.as_deref(), live)? {
@@ -753,9 +804,111 @@ pub(super) fn plan(
         },
         (None, None) => crate::plan::Current::Nothing,
     };
-    let plan = crate::plan::plan_from(current_state, &desired, Some(&desired_stack), &opts);
+    let placement = if placed {
+        let current_specs: Vec<(String, &crate::swarm::ServiceSpec)> =
+            match (&current_stack, request.live.is_some()) {
+                (Some(stack), _) => stack
+                    .services
+                    .iter()
+                    .map(|s| (s.key.clone(), &s.spec))
+                    .collect(),
+                (None, true) => live
+                    .iter()
+                    .map(|s| {
+                        let key = s
+                            .spec
+                            .name
+                            .strip_prefix(&format!("{stack_name}_"))
+                            .unwrap_or(&s.spec.name);
+                        (key.to_owned(), &s.spec)
+                    })
+                    .collect(),
+                (None, false) => desired_stack
+                    .services
+                    .iter()
+                    .map(|s| (s.key.clone(), &s.spec))
+                    .collect(),
+            };
+        let active = crate::placement::stack::active_nodes(&inventory);
+        let force = |spec: &crate::swarm::ServiceSpec| force_update_seconds(spec, active, &opts);
+        let current = crate::placement::stack::inputs(&current_specs, &force)
+            .map_err(|m| ApiError::new(ApiErrorKind::InvalidInput, m))?;
+        let mut desired_demands = std::collections::BTreeMap::new();
+        for s in &desired_stack.services {
+            desired_demands.insert(
+                s.key.clone(),
+                crate::placement::Demand::of_spec(&s.key, &s.spec).map_err(|m| {
+                    ApiError::new(ApiErrorKind::InvalidInput, format!("{}: {m}", s.key))
+                })?,
+            );
+        }
+        let services = crate::placement::stack::StackServices {
+            current,
+            desired: desired_demands,
+        };
+        let (cluster, pending) =
+            crate::placement::stack::initial(&inventory, &services, request.tasks.as_ref())
+                .map_err(invalid_request)?;
+        opts.nodes = active;
+        for (key, demand) in &services.desired {
+            if demand.global {
+                opts.global_nodes.insert(
+                    key.clone(),
+                    crate::placement::stack::global_nodes(&inventory, demand),
+                );
+            } else {
+                let current = services.current.iter().find(|c| &c.demand.service == key);
+                if let Some(limit) =
+                    crate::placement::stack::limit(&cluster, current.map(|c| &c.demand), demand)
+                {
+                    opts.placement_limits.insert(key.clone(), limit);
+                }
+            }
+        }
+        let check_cluster = cluster.clone();
+        let check_services = (services.current.clone(), services.desired.clone());
+        opts.placement_check = Some(crate::plan::PlacementCheck(std::sync::Arc::new(
+            move |key: &str, plan: &crate::rollout::RolloutPlan| {
+                let (current, desired) = &check_services;
+                let from = current.iter().find(|c| c.demand.service == key)?;
+                let to = desired.get(key)?;
+                let slots = crate::placement::stack::slot_nodes(&check_cluster, key);
+                crate::placement::rollout::replay(
+                    &check_cluster,
+                    "",
+                    &from.demand,
+                    to,
+                    &slots,
+                    plan,
+                )
+                .conflict
+            },
+        )));
+        Some((cluster, pending, services))
+    } else {
+        None
+    };
+    let mut plan = crate::plan::plan_from(current_state, &desired, Some(&desired_stack), &opts);
+    if let Some((cluster, pending, services)) = &placement {
+        plan.placement = Some(crate::placement::stack::placement(
+            cluster, pending, services, &plan,
+        ));
+        if !request.maintenance.is_empty() {
+            plan.maintenance = Some(
+                crate::placement::maintenance::preview(
+                    cluster.clone(),
+                    &services.current,
+                    pending.clone(),
+                    &request.maintenance,
+                    &stack_name,
+                )
+                .map_err(invalid_request)?,
+            );
+        }
+    }
     let display = |p: &str| input.display_name(p);
     let mut inputs = plan_file::inputs("desired", &desired_read, &display);
+    inputs.extend(plan_file::inputs("nodes", &nodes_read.files(), &display));
     inputs.extend(plan_file::inputs("desired", &converted.files(), &display));
     if let Some((_, _, read)) = &current {
         inputs.extend(plan_file::inputs("current", read, &display));
@@ -782,6 +935,28 @@ pub(super) fn plan(
         output,
         warnings,
     })
+}
+
+/// How long `docker service update --force` of `spec` takes: the simulator's healthy run of
+/// a forced update (every task replaced at the service's parallelism), seconds.
+fn force_update_seconds(
+    spec: &crate::swarm::ServiceSpec,
+    nodes: u32,
+    opts: &crate::plan::PlanOptions,
+) -> Option<f64> {
+    let rollout_spec = crate::plan::effective::rollout_spec(spec, nodes);
+    let request = crate::rollout::RolloutRequest {
+        timing: opts.timing,
+        engine_major_version: opts.engine_major_version,
+        nodes: Some(nodes),
+        ..crate::rollout::RolloutRequest::new(
+            rollout_spec.clone(),
+            rollout_spec,
+            Scenario::default(),
+        )
+    };
+    let plan = crate::rollout::simulate(&request).ok()?;
+    plan.finished_at_ms.map(|ms| ms as f64 / 1000.0)
 }
 
 // ----------------------------------------------------------------------------- engine-spec

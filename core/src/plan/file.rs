@@ -163,6 +163,8 @@ mod tests {
             Plan {
                 changes: false,
                 services: Vec::new(),
+                placement: None,
+                maintenance: None,
             },
             inputs("desired", &read, &|p| {
                 p.trim_start_matches("/p/").to_owned()

@@ -5,6 +5,7 @@
 
 pub mod effective;
 pub mod file;
+pub mod maintenance;
 pub mod render;
 pub mod svg;
 pub mod transition;
@@ -31,6 +32,30 @@ pub struct PlanOptions {
     pub engine_major_version: u32,
     /// Nodes in the Swarm (global services run one task per node).
     pub nodes: u32,
+    /// With a node inventory: the nodes each global service runs on (default `nodes`).
+    pub global_nodes: std::collections::BTreeMap<String, u32>,
+    /// With a node inventory: the room the nodes have for each service's new tasks
+    /// ([`crate::placement`]); an update beyond it hangs.
+    pub placement_limits: std::collections::BTreeMap<String, rollout::PlacementLimit>,
+    /// With a node inventory: replays a simulated rollout of a service over the nodes and
+    /// returns a tighter limit when a task the simulator placed fits no node at that moment
+    /// (the simulation is then run again with it).
+    pub placement_check: Option<PlacementCheck>,
+}
+
+/// The replay behind [`PlanOptions::placement_check`]: (service, simulated rollout) → a
+/// tighter limit, if any.
+pub type PlacementReplay =
+    dyn Fn(&str, &RolloutPlan) -> Option<rollout::PlacementLimit> + Send + Sync;
+
+/// See [`PlanOptions::placement_check`].
+#[derive(Clone)]
+pub struct PlacementCheck(pub std::sync::Arc<PlacementReplay>);
+
+impl std::fmt::Debug for PlacementCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlacementCheck")
+    }
 }
 
 impl Default for PlanOptions {
@@ -41,6 +66,9 @@ impl Default for PlanOptions {
             timing: Timing::default(),
             engine_major_version: 27,
             nodes: 1,
+            global_nodes: Default::default(),
+            placement_limits: Default::default(),
+            placement_check: None,
         }
     }
 }
@@ -52,6 +80,13 @@ pub struct Plan {
     /// Whether the deploy changes anything (drives `--detailed-exitcode`).
     pub changes: bool,
     pub services: Vec<ServicePlan>,
+    /// Where the tasks run on the node inventory, and where rolling updates put the new
+    /// ones (plans given an inventory or maintenance steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<crate::placement::StackPlacement>,
+    /// The maintenance steps previewed (`--drain`, `--node-down`, `--promote`, `--demote`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<crate::placement::MaintenancePreview>,
 }
 
 /// The plan of one service.
@@ -259,6 +294,8 @@ pub fn plan_from(
     Plan {
         changes: services.iter().any(|s| s.action != Action::Unchanged),
         services,
+        placement: None,
+        maintenance: None,
     }
 }
 
@@ -337,25 +374,26 @@ fn plan_service(
         _ => spec_changes.clone(),
     };
     let mut warnings = Vec::new();
+    let nodes = opts.global_nodes.get(name).copied().unwrap_or(opts.nodes);
     let effective_to = to.tree.map(|s| {
-        let mut e = effective_service(name, s, opts.nodes);
+        let mut e = effective_service(name, s, nodes);
         e.locate(&desired.sources, &desired.written);
         if let Some(spec) = to.spec {
-            e.spec = effective::rollout_spec(spec, opts.nodes);
+            e.spec = effective::rollout_spec(spec, nodes);
         }
         e
     });
     let effective_from = match (from.tree, from.spec) {
         (Some(tree), spec) => {
-            let mut e = effective_service(name, tree, opts.nodes);
+            let mut e = effective_service(name, tree, nodes);
             if let Some(spec) = spec {
-                e.spec = effective::rollout_spec(spec, opts.nodes);
+                e.spec = effective::rollout_spec(spec, nodes);
             }
             Some(e)
         }
         (None, Some(spec)) => Some(EffectiveService {
             name: name.to_owned(),
-            spec: effective::rollout_spec(spec, opts.nodes),
+            spec: effective::rollout_spec(spec, nodes),
             fields: Vec::new(),
             healthcheck_from_image_unknown: false,
         }),
@@ -457,7 +495,23 @@ fn plan_service(
                 nodes: Some(opts.nodes),
                 task_spec_changed: true,
             };
-            let result = match rollout::simulate(&request) {
+            let mut limit = opts.placement_limits.get(name).cloned();
+            let mut simulated = rollout::simulate_placed(&request, limit.as_ref());
+            // Each round lowers the limit, so this ends after at most `replicas` rounds.
+            while let (Ok(plan), Some(check)) = (&simulated, &opts.placement_check) {
+                match check.0(name, plan) {
+                    Some(tighter)
+                        if limit
+                            .as_ref()
+                            .is_none_or(|l| tighter.placeable < l.placeable) =>
+                    {
+                        limit = Some(tighter);
+                        simulated = rollout::simulate_placed(&request, limit.as_ref());
+                    }
+                    _ => break,
+                }
+            }
+            let result = match simulated {
                 Ok(plan) => SimulationResult::Plan(Box::new(plan)),
                 Err(e) => SimulationResult::Refused {
                     error: e.to_string(),

@@ -67,6 +67,9 @@ fn ms_to_seconds(text: &str) -> String {
 
 /// What the service's action means, in a few words.
 fn action_word(service: &ServicePlan) -> &'static str {
+    if negative_replicas(service).is_some() && service.action != Action::Remove {
+        return "deploy refused";
+    }
     if zero_replicas(service) && service.action == Action::RollingUpdate {
         return "update (0 tasks)";
     }
@@ -81,12 +84,24 @@ fn action_word(service: &ServicePlan) -> &'static str {
 }
 
 fn action_explained(service: &ServicePlan) -> String {
+    if let Some((value, at)) = negative_replicas(service)
+        && service.action != Action::Remove
+    {
+        return format!(
+            "replicas {value}{at} is not a replica count: `docker stack deploy` refuses the file \
+             (\"cannot parse 'Deploy.Replicas', {value} overflows uint\"), so nothing is deployed \
+             and nothing is simulated"
+        );
+    }
     if zero_replicas(service) && service.action == Action::RollingUpdate {
         return "the task template changed, but the service runs 0 replicas: no task is replaced"
             .into();
     }
     match service.action {
         Action::Create => "new service: its tasks are started, nothing is replaced".into(),
+        Action::RollingUpdate if is_global(service) => {
+            "the task template changed, so Swarm replaces the tasks node by node".into()
+        }
         Action::RollingUpdate => {
             "the task template changed, so Swarm replaces the tasks slot by slot".into()
         }
@@ -110,9 +125,25 @@ fn zero_replicas(service: &ServicePlan) -> bool {
     )
 }
 
-/// A simulation worth showing: a zero-replica service has nothing to roll.
-fn shown_simulations(service: &ServicePlan) -> impl Iterator<Item = &Simulation> {
-    let skip = zero_replicas(service);
+/// A negative `replicas` as written, with ` (file:line)` when known. Docker's stack loader
+/// decodes `replicas` into an unsigned integer and refuses the whole file (checked with
+/// `docker stack deploy` of Docker CLI 28.2: "cannot parse 'Deploy.Replicas', -1 overflows uint").
+fn negative_replicas(service: &ServicePlan) -> Option<(String, String)> {
+    let r = service.effective.as_ref()?.field("replicas")?;
+    if !r.value.parse::<i64>().is_ok_and(|n| n < 0) {
+        return None;
+    }
+    let at = match &r.source {
+        Source::File { location, .. } if !location.is_empty() => format!(" ({location})"),
+        _ => String::new(),
+    };
+    Some((r.value.clone(), at))
+}
+
+/// A simulation worth showing: a zero-replica service has nothing to roll, and a file
+/// `docker stack deploy` refuses deploys nothing.
+pub(crate) fn shown_simulations(service: &ServicePlan) -> impl Iterator<Item = &Simulation> {
+    let skip = zero_replicas(service) || negative_replicas(service).is_some();
     service.simulations.iter().filter(move |_| !skip)
 }
 
@@ -152,9 +183,9 @@ fn scenario_explained(name: &str) -> String {
     }
     if let Some(c) = s.crash {
         parts.push(format!(
-            "the new version exits with code {} {} after it starts",
-            c.exit_code,
-            seconds(c.after_ms)
+            "{} after it starts, the new version exits with code {}",
+            seconds(c.after_ms),
+            c.exit_code
         ));
     }
     if s.unschedulable {
@@ -168,6 +199,33 @@ fn scenario_explained(name: &str) -> String {
         }
     }
     parts.join("; ")
+}
+
+/// Whether the scenario makes the new version unhealthy while the new spec has no
+/// healthcheck: Swarm cannot see it, and the run is the healthy one.
+fn blind(service: &ServicePlan, scenario: &str) -> bool {
+    let unhealthy = Scenario::parse(scenario).is_ok_and(|s| s.health != HealthBehavior::Healthy);
+    unhealthy && Known::of(service).new_has_healthcheck == Some(false)
+}
+
+/// A scenario's heading words, for this service.
+fn scenario_in(service: &ServicePlan, scenario: &str) -> String {
+    let mut s = scenario_explained(scenario);
+    if blind(service, scenario) {
+        s.push_str(
+            "; the new spec has no healthcheck, so Swarm cannot see it and this run is the healthy one",
+        );
+    }
+    s
+}
+
+/// The summary's reminder that an unhealthy run without a healthcheck looks healthy to Swarm.
+fn blind_note(service: &ServicePlan, scenario: &str) -> &'static str {
+    if blind(service, scenario) {
+        " (no healthcheck: Swarm cannot see the failure)"
+    } else {
+        ""
+    }
 }
 
 /// Intervals with no serving replica: `(from, until)`, `until` None if it lasts to the end.
@@ -248,7 +306,8 @@ fn capacity_text(plan: &RolloutPlan) -> String {
             plan.min_healthy.min(target)
         )
     } else {
-        format!("at least {} of {target} serving", plan.min_healthy)
+        // "at least 0 of 1" says nothing: the lowest point is what matters.
+        format!("down to {} of {target} serving", plan.min_healthy)
     };
     if plan.max_healthy > target {
         let _ = write!(s, " (up to {} during the overlap)", plan.max_healthy);
@@ -256,10 +315,32 @@ fn capacity_text(plan: &RolloutPlan) -> String {
     s
 }
 
-/// The one-line result of a simulation, for the summary table.
-fn summary(plan: &RolloutPlan) -> String {
+/// `(rollback completed, final completion)` when Swarm runs one more update pass after a
+/// rollback (the restart replacements of a failed task converge): UpdateStatus then ends
+/// `completed`, but the outcome is the rollback.
+fn later_pass_after_rollback(plan: &RolloutPlan) -> Option<(Millis, Millis)> {
+    let back = plan
+        .status_changes
+        .iter()
+        .find(|c| c.state == UpdateState::RollbackCompleted)?
+        .at_ms;
+    let done = plan.finished_at_ms?;
+    (plan.outcome == Outcome::RolledBack && done > back).then_some((back, done))
+}
+
+/// When the outcome was reached: the rollback's completion for a rollback, else the end.
+pub(crate) fn outcome_at(plan: &RolloutPlan) -> Option<Millis> {
+    later_pass_after_rollback(plan)
+        .map(|(back, _)| back)
+        .or(plan.finished_at_ms)
+}
+
+/// The one-line result of a simulation, for the summary table; `remark` follows the
+/// outcome and its time.
+fn summary(plan: &RolloutPlan, remark: &str) -> String {
     let mut s = outcome_word(plan.outcome).to_owned();
-    match plan.finished_at_ms {
+    let later = later_pass_after_rollback(plan);
+    match outcome_at(plan) {
         Some(t) => {
             let _ = write!(s, " after {}", seconds(t));
         }
@@ -268,12 +349,20 @@ fn summary(plan: &RolloutPlan) -> String {
         }
         None => {}
     }
+    s.push_str(remark);
     if let Some(d) = &plan.detection {
         let _ = write!(s, ", failure detected at {}", seconds(d.at_ms));
     }
     let _ = write!(s, "; {}", capacity_text(plan));
     if let Some(outage) = outage_text(plan) {
         let _ = write!(s, "; {outage}");
+    }
+    if let Some((_, done)) = later {
+        let _ = write!(
+            s,
+            "; then one more update pass on the previous version, UpdateStatus `completed` at {}",
+            seconds(done)
+        );
     }
     s
 }
@@ -316,14 +405,40 @@ pub fn task_kind(label: &str) -> &'static str {
 struct Known {
     /// Whether the new spec has a healthcheck (None: unknown).
     new_has_healthcheck: Option<bool>,
+    /// A global service: its "slots" are nodes.
+    global: bool,
 }
 
 impl Known {
     fn of(service: &ServicePlan) -> Known {
         Known {
             new_has_healthcheck: service.effective.as_ref().map(has_healthcheck),
+            global: is_global(service),
         }
     }
+
+    /// A sentence in this service's terms: a global service runs one task per node, so the
+    /// simulator's slots are nodes.
+    fn words(self, text: String) -> String {
+        if self.global {
+            // Swarm replaces a global service's task on each node, not the node.
+            text.replace("in slot ", "on node ")
+                .replace("slots to replace", "nodes to update")
+                .replace("slot to replace", "node to update")
+                .replace("every slot is replaced", "every node is updated")
+                .replace("slots failed", "nodes' tasks failed")
+                .replace("slot", "node")
+        } else {
+            text
+        }
+    }
+}
+
+fn is_global(service: &ServicePlan) -> bool {
+    matches!(
+        service.effective.as_ref().map(|e| e.spec.mode),
+        Some(ServiceMode::Global { .. })
+    )
 }
 
 fn has_healthcheck(e: &EffectiveService) -> bool {
@@ -403,12 +518,19 @@ fn describe_in(event: &TimelineEvent, plan: Option<&RolloutPlan>, known: Known) 
                     count(*dirty_slots, "slot")
                 ),
                 PassKind::LaterPass => format!(
-                    "Swarm runs one more update pass after the completion: {} to converge, {how}",
-                    count(*dirty_slots, "slot")
+                    "Swarm runs one more update pass (see the note on it below): {} still {} from the service spec, {how}",
+                    count(*dirty_slots, "slot"),
+                    if *dirty_slots == 1 {
+                        "differs"
+                    } else {
+                        "differ"
+                    }
                 ),
             }
         }
-        EventKind::UpdaterCancelled { .. } => "the update stops handing out slots".to_owned(),
+        EventKind::UpdaterCancelled { .. } => {
+            "the update stops: no further slot is replaced".to_owned()
+        }
         EventKind::TaskCreated {
             task,
             slot,
@@ -433,11 +555,11 @@ fn describe_in(event: &TimelineEvent, plan: Option<&RolloutPlan>, known: Known) 
                 Creator::Reconcile => format!("{}, by the orchestrator", version(*spec)),
             };
             let held = if *by == Creator::Updater && !desired_running {
-                " (prepared, held until the old task has stopped)"
+                "; it starts once the old task has stopped"
             } else {
                 ""
             };
-            format!("{task} created in slot {slot} ({what}){held}")
+            format!("{task} created in slot {slot} ({what}{held})")
         }
         EventKind::TaskPending { task, reason } => {
             format!("{task} cannot be placed on any node: {reason}")
@@ -463,8 +585,13 @@ fn describe_in(event: &TimelineEvent, plan: Option<&RolloutPlan>, known: Known) 
         }
         EventKind::TaskStopRequested { task, by } => {
             let summary = plan.and_then(|p| p.tasks.iter().find(|t| t.task == *task));
-            let served = summary.is_none_or(|t| t.running_at_ms.is_some_and(|r| r <= event.at_ms));
-            let started = summary.is_none_or(|t| t.started_at_ms.is_some_and(|s| s <= event.at_ms));
+            // A task that ran before the deploy (O1) served from the start: the simulation
+            // records no start or running instant for it.
+            let before = summary.is_some_and(|t| t.created_by == Creator::Initial);
+            let served =
+                before || summary.is_none_or(|t| t.running_at_ms.is_some_and(|r| r <= event.at_ms));
+            let started =
+                before || summary.is_none_or(|t| t.started_at_ms.is_some_and(|s| s <= event.at_ms));
             let why = match by {
                 StopCause::Updater => "",
                 StopCause::Reconcile => " (scale-down)",
@@ -543,8 +670,10 @@ fn describe_in(event: &TimelineEvent, plan: Option<&RolloutPlan>, known: Known) 
 }
 
 /// Steps the events do not show: the workers' `delay` after the last slot and the final
-/// monitor period before each `completed` / `rollback_completed`.
-fn derived_steps(plan: &RolloutPlan) -> Vec<(Millis, String)> {
+/// monitor period before each `completed` / `rollback_completed`. The second number orders
+/// steps of one instant: a completion (0) comes before the events of its instant (1), so a
+/// later pass starting then follows it; the other derived steps (2) come after them.
+fn derived_steps(plan: &RolloutPlan) -> Vec<(Millis, u8, String)> {
     let mut out = Vec::new();
     for pass in &plan.passes {
         let Some(end) = pass.ended_at_ms else {
@@ -585,8 +714,9 @@ fn derived_steps(plan: &RolloutPlan) -> Vec<(Millis, String)> {
         {
             out.push((
                 done,
+                2,
                 format!(
-                    "every slot is done; the workers still wait the update delay {}",
+                    "every slot is done; Swarm still waits the update delay {} after the last one",
                     seconds(c.delay_ms)
                 ),
             ));
@@ -607,14 +737,18 @@ fn derived_steps(plan: &RolloutPlan) -> Vec<(Millis, String)> {
         };
         out.push((
             watch_from,
+            2,
             if what == "rollback" {
                 format!("every slot is restored; Swarm waits {reason} before it reports the rollback complete")
+            } else if pass.kind == PassKind::LaterPass {
+                format!("the extra pass is done; Swarm waits {reason} before it reports the update complete")
             } else {
                 format!("every slot is replaced; Swarm keeps watching the new tasks for failures for {reason} before it reports the update complete")
             },
         ));
         out.push((
             end,
+            if wait == 0 { 3 } else { 0 },
             format!(
                 "{what} complete (UpdateStatus {})",
                 completion.state.as_str()
@@ -630,15 +764,17 @@ fn step_lines(plan: &RolloutPlan, known: Known, out: &mut String, indent: &str, 
         .events
         .iter()
         .filter(|e| !matches!(e.kind, EventKind::Status { .. }))
-        .filter_map(|e| describe_in(e, Some(plan), known).map(|d| (e.at_ms, 0, d)))
+        .filter_map(|e| describe_in(e, Some(plan), known).map(|d| (e.at_ms, 1, d)))
         .collect();
-    for (at, text) in derived_steps(plan) {
-        // Derived steps come after the events of their instant.
-        steps.push((at, 1, text));
-    }
+    steps.extend(derived_steps(plan));
     steps.sort_by_key(|(at, order, _)| (*at, *order));
     for (at, _, text) in steps.iter().take(limit) {
-        let _ = writeln!(out, "{indent}{:>7}  {text}", seconds(*at));
+        let _ = writeln!(
+            out,
+            "{indent}{:>7}  {}",
+            seconds(*at),
+            known.words(text.clone())
+        );
     }
     if steps.len() > limit {
         let _ = writeln!(
@@ -667,12 +803,25 @@ fn end_state(plan: &RolloutPlan) -> String {
         || "no UpdateStatus".to_owned(),
         |s| format!("UpdateStatus `{}`", s.state.as_str()),
     );
-    let mut s = format!(
-        "at the end ({}): {runs}, {status}; {serving} of {} serving",
-        seconds(
-            plan.simulated_until_ms
-                .max(plan.finished_at_ms.unwrap_or(0))
+    let until = plan.simulated_until_ms;
+    let when = match plan.finished_at_ms {
+        Some(done) if until > done => format!(
+            "at the end ({}, {} after the last UpdateStatus change)",
+            seconds(until),
+            seconds(until - done)
         ),
+        Some(done) => format!("at the end ({})", seconds(done)),
+        None if plan.outcome == Outcome::HangsForever => {
+            let last = plan.events.last().map_or(0, |e| e.at_ms);
+            format!(
+                "from {} on, for as long as nobody intervenes",
+                seconds(last)
+            )
+        }
+        None => format!("when the simulation stops ({})", seconds(until)),
+    };
+    let mut s = format!(
+        "{when}: {runs}, {status}; {serving} of {} serving",
         plan.target_replicas
     );
     let mut kinds = Vec::new();
@@ -707,10 +856,10 @@ fn note_text(note: &Note) -> String {
             "several tasks failed{at}; the status message may name any one of them"
         ),
         NoteKind::FailureOrderRace => format!(
-            "a second new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first (replaced: one more task)"
+            "another new task failed{at}, just after the rollback or pause told it to stop, so it is not replaced; on a real Swarm it depends on which of the two Swarm sees first: if it sees the failure first, it starts one more replacement task"
         ),
         NoteKind::ExtraSlotRace => format!(
-            "the failure{at} races with a free worker: on a real Swarm one more slot may get a new task first (removed again), or the reaction may come one health check later"
+            "the failure{at} comes in the instant the update moves on to the next slot: on a real Swarm that slot may get a new task first (removed again), or Swarm may react one health check later"
         ),
         NoteKind::RestartSpecRace => format!(
             "the restart replacements created{at} may run either version: they were created in the same instant the rollback began (shown here with the new version)"
@@ -722,6 +871,28 @@ fn note_text(note: &Note) -> String {
             "after the completion Swarm may or may not run one more update pass, and which of two equal tasks it keeps is arbitrary".to_owned()
         }
     }
+}
+
+/// The simulator's warnings worth a line of their own: an outage is already in the
+/// scenario's heading and in the summary table.
+/// When the heading already says that Swarm cannot see the scenario (`blind`), neither is
+/// the simulator's warning that says so.
+fn shown_warnings(
+    plan: &RolloutPlan,
+    blind: bool,
+) -> impl Iterator<Item = &crate::rollout::Warning> {
+    plan.warnings.iter().filter(move |w| {
+        w.kind != WarningKind::FullOutage && !(blind && w.kind == WarningKind::ScenarioUndetectable)
+    })
+}
+
+/// The simulator's notes, each text once (two later-pass races read the same to an operator).
+fn shown_notes(plan: &RolloutPlan) -> Vec<&Note> {
+    let mut seen = std::collections::BTreeSet::new();
+    plan.notes
+        .iter()
+        .filter(|n| seen.insert(note_text(n)))
+        .collect()
 }
 
 /// A simulator warning in the renderer's units (outages are printed from their interval).
@@ -743,39 +914,30 @@ fn warning_text(w: &crate::rollout::Warning) -> String {
 
 const UNCHANGED_PREFIX: &str = "unchanged, but";
 const NO_HEALTHCHECK_PREFIX: &str = "no healthcheck in the files";
+const ROLLBACK_PREFIX: &str = "a rollback of this change runs with";
 
 /// The service's own warnings, without the ones printed once per plan, and without the
 /// no-healthcheck assumption where nothing is simulated.
 fn service_warnings(service: &ServicePlan) -> Vec<String> {
     let simulated = shown_simulations(service).next().is_some();
+    // A rollback of a service that runs no task replaces nothing: its settings do not matter.
+    let no_tasks = zero_replicas(service) || negative_replicas(service).is_some();
     let mut out: Vec<String> = service
         .warnings
         .iter()
         .filter(|w| !w.starts_with(UNCHANGED_PREFIX))
         .filter(|w| simulated || !w.starts_with(NO_HEALTHCHECK_PREFIX))
+        .filter(|w| !(no_tasks && w.starts_with(ROLLBACK_PREFIX)))
         .map(|w| ms_to_seconds(w))
         .collect();
-    if let Some(e) = &service.effective {
-        if let Some(r) = e.field("replicas")
-            && r.value.parse::<i64>().is_ok_and(|n| n < 0)
-        {
-            let at = match &r.source {
-                Source::File { location, .. } if !location.is_empty() => format!(" ({location})"),
-                _ => String::new(),
-            };
-            out.push(format!(
-                "replicas {}{at} is not a valid replica count: the plan treats it as 0 replicas",
-                r.value
-            ));
-        }
-        if let ServiceMode::Global { nodes } = e.spec.mode
-            && simulated
-        {
-            out.push(format!(
-                "global service: simulated on {} (one task per node; pass --nodes N for your Swarm)",
-                count(nodes, "node")
-            ));
-        }
+    if let Some(e) = &service.effective
+        && let ServiceMode::Global { nodes } = e.spec.mode
+        && simulated
+    {
+        out.push(format!(
+            "global service: simulated on {}, one task per node (--nodes N sets the number of nodes)",
+            count(nodes, "node")
+        ));
     }
     out
 }
@@ -803,7 +965,17 @@ fn origin(source: &Source) -> String {
     match source {
         Source::File { location, .. } if !location.is_empty() => location.clone(),
         Source::File { .. } => "set in the files".to_owned(),
-        Source::Default { layer } => format!("default: {layer}"),
+        Source::Default { layer } => match layer.as_ref() {
+            // Where in swarmkit's source the value is set is for the curious; the JSON has it.
+            crate::swarm::defaults::LAYER_SWARMKIT => "default: Swarm's built-in default".into(),
+            crate::swarm::defaults::LAYER_ENGINE_MONITOR => {
+                "default: docker stack deploy sends 0, which Swarm reads as 5s".into()
+            }
+            crate::swarm::defaults::LAYER_ENGINE_HEALTH => {
+                "default: Docker Engine's built-in default".into()
+            }
+            other => format!("default: {other}"),
+        },
     }
 }
 
@@ -830,6 +1002,112 @@ const BLOCKS: [(&str, &str); 2] = [
     ),
 ];
 
+/// `deploy.replicas` before and after, when the diff has them.
+fn replica_change(service: &ServicePlan) -> Option<(u64, u64)> {
+    let c = service
+        .changes
+        .iter()
+        .find(|c| c.path == "deploy.replicas")?;
+    let from = c.from.as_deref().unwrap_or("1").parse().ok()?;
+    let to = c.to.as_deref().unwrap_or("1").parse().ok()?;
+    Some((from, to))
+}
+
+/// The summary's result for a service with no simulation to show.
+fn quiet_result(service: &ServicePlan) -> String {
+    if let Some((value, _)) = negative_replicas(service)
+        && service.action != Action::Remove
+    {
+        return format!("NOT DEPLOYABLE: `docker stack deploy` refuses replicas {value}");
+    }
+    match service.action {
+        Action::Unchanged => "no change (the spec is sent again, see the note below)".to_owned(),
+        Action::Create | Action::Remove => action_explained(service),
+        Action::RollingUpdate if zero_replicas(service) => action_explained(service),
+        Action::Scale => match replica_change(service) {
+            Some((from, to)) if to > from => format!(
+                "replicas {from} => {to}: {} started, none replaced",
+                count((to - from) as u32, "task")
+            ),
+            Some((from, to)) => format!(
+                "replicas {from} => {to}: {} stopped, none replaced",
+                count((from - to) as u32, "task")
+            ),
+            None => "only the replica count changes: no task replaced".to_owned(),
+        },
+        _ if (1..=3).contains(&service.changes.len()) => format!(
+            "{} changed, no task replaced",
+            service
+                .changes
+                .iter()
+                .map(|c| format!("`{}`", c.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "{} changed, no task replaced",
+            count(service.changes.len() as u32, "field")
+        ),
+    }
+}
+
+/// Task name prefixes with what they stand for, in the long and the short form.
+const TASK_KINDS_HUMAN: [(&str, &str); 6] = [
+    ("O", "running before the deploy"),
+    ("N", "started by the update"),
+    ("R", "restart replacement of a task that ended"),
+    ("RB", "started by the rollback"),
+    ("L", "a later update pass"),
+    ("S", "scale-up"),
+];
+const TASK_KINDS_MARKDOWN: [(&str, &str); 6] = [
+    ("O", "old"),
+    ("N", "new"),
+    ("R", "restart replacement"),
+    ("RB", "rollback"),
+    ("L", "later pass"),
+    ("S", "scale-up"),
+];
+
+/// What a slot is when a global service is simulated too.
+fn global_slots(plan: &Plan) -> &'static str {
+    if plan
+        .services
+        .iter()
+        .any(|s| is_global(s) && shown_simulations(s).next().is_some())
+    {
+        " (their node, for a global service)"
+    } else {
+        ""
+    }
+}
+
+/// The key to the task names the shown simulations use: `O (…), N (…)`.
+fn task_key(plan: &Plan, kinds: [(&str, &str); 6]) -> String {
+    let used: std::collections::BTreeSet<String> = plan
+        .services
+        .iter()
+        .flat_map(shown_simulations)
+        .filter_map(|sim| match &sim.result {
+            SimulationResult::Plan(p) => Some(p),
+            SimulationResult::Refused { .. } => None,
+        })
+        .flat_map(|p| p.tasks.iter())
+        .map(|t| {
+            t.task
+                .chars()
+                .take_while(char::is_ascii_uppercase)
+                .collect()
+        })
+        .collect();
+    kinds
+        .iter()
+        .filter(|(prefix, _)| used.contains(*prefix))
+        .map(|(prefix, what)| format!("{prefix} ({what})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Human output for a terminal.
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
@@ -852,24 +1130,18 @@ pub fn human(plan: &Plan) -> String {
         let mut lines: Vec<String> = sims
             .iter()
             .map(|sim| match &sim.result {
-                SimulationResult::Plan(p) => format!("{}: {}", sim.scenario, summary(p)),
+                SimulationResult::Plan(p) => format!(
+                    "{}: {}",
+                    sim.scenario,
+                    summary(p, blind_note(service, &sim.scenario))
+                ),
                 SimulationResult::Refused { error } => {
                     format!("{}: NOT SIMULATED: {error}", sim.scenario)
                 }
             })
             .collect();
         if lines.is_empty() {
-            lines.push(match service.action {
-                Action::Unchanged => {
-                    "no change (the spec is sent again, see the note below)".to_owned()
-                }
-                Action::Create | Action::Remove => action_explained(service),
-                Action::RollingUpdate if zero_replicas(service) => action_explained(service),
-                _ => format!(
-                    "{} changed, no task replaced",
-                    count(service.changes.len() as u32, "field")
-                ),
-            });
+            lines.push(quiet_result(service));
         }
         for (i, line) in lines.iter().enumerate() {
             if i == 0 {
@@ -889,12 +1161,13 @@ pub fn human(plan: &Plan) -> String {
         .iter()
         .any(|s| shown_simulations(s).next().is_some());
     if simulated {
-        out.push_str(
+        let _ = writeln!(
+            out,
             "\nHow to read this: times are seconds after `docker stack deploy` sends the new spec; \
-             \"serving\" counts the replicas Swarm routes traffic to (running, healthcheck passed); \
-             tasks are named O (running before the deploy), N (started by the update), R (restart \
-             replacement of a task that ended), RB (started by the rollback), L (a later update \
-             pass), S (scale-up), followed by their slot.\n",
+             \"serving\" counts the replicas Swarm routes traffic to (running, and healthy if it \
+             has a healthcheck); tasks are named {}, followed by their slot{}.",
+            task_key(plan, TASK_KINDS_HUMAN),
+            global_slots(plan)
         );
     }
     let unchanged: Vec<&str> = plan
@@ -950,8 +1223,8 @@ pub fn human(plan: &Plan) -> String {
                         out,
                         "  scenario {} ({}): {}",
                         sim.scenario,
-                        scenario_explained(&sim.scenario),
-                        summary(p)
+                        scenario_in(service, &sim.scenario),
+                        summary(p, "")
                     );
                     let _ = writeln!(
                         out,
@@ -969,20 +1242,22 @@ pub fn human(plan: &Plan) -> String {
                     let _ = writeln!(out, "    steps:");
                     step_lines(p, known, &mut out, "    ", 40);
                     let _ = writeln!(out, "    {}", end_state(p));
-                    let end = p.finished_at_ms.unwrap_or(p.simulated_until_ms).max(1);
-                    let _ = writeln!(
-                        out,
-                        "    replicas serving over time (full bar = {}): |{}| 0s..{}; up to {} at once",
-                        p.target_replicas,
-                        sparkline(&p.capacity, p.target_replicas, end, 60),
-                        seconds(end),
-                        count(p.max_containers, "container")
-                    );
-                    for w in &p.warnings {
+                    let end = p.finished_at_ms.unwrap_or(p.simulated_until_ms);
+                    if end > 0 {
+                        let _ = writeln!(
+                            out,
+                            "    replicas serving over time (full bar = {}): |{}| 0s..{}; up to {} at once",
+                            p.target_replicas,
+                            sparkline(&p.capacity, p.target_replicas, end, 60),
+                            seconds(end),
+                            count(p.max_containers, "container")
+                        );
+                    }
+                    for w in shown_warnings(p, blind(service, &sim.scenario)) {
                         let _ = writeln!(out, "    warning: {}", warning_text(w));
                     }
-                    for n in &p.notes {
-                        let _ = writeln!(out, "    note: {}", note_text(n));
+                    for n in shown_notes(p) {
+                        let _ = writeln!(out, "    note: {}", known.words(note_text(n)));
                     }
                 }
                 SimulationResult::Refused { error } => {
@@ -991,6 +1266,7 @@ pub fn human(plan: &Plan) -> String {
             }
         }
     }
+    out.push_str(&super::maintenance::human(plan));
     out
 }
 
@@ -1042,8 +1318,8 @@ fn markdown_service(service: &ServicePlan, out: &mut String) {
                     out,
                     "**{}** ({}): {}\n",
                     sim.scenario,
-                    scenario_explained(&sim.scenario),
-                    escape_cell(&summary(p))
+                    scenario_in(service, &sim.scenario),
+                    escape_cell(&summary(p, ""))
                 );
                 out.push_str("| time | UpdateStatus | message |\n|---:|---|---|\n");
                 for change in &p.status_changes {
@@ -1056,15 +1332,16 @@ fn markdown_service(service: &ServicePlan, out: &mut String) {
                     );
                 }
                 let _ = writeln!(out, "\n{}.\n", end_state(p));
-                for w in &p.warnings {
+                for w in shown_warnings(p, blind(service, &sim.scenario)) {
                     let _ = writeln!(out, "> **warning**: {}\n", warning_text(w));
-                }
-                for n in &p.notes {
-                    let _ = writeln!(out, "> note: {}\n", note_text(n));
                 }
                 out.push_str("<details><summary>steps</summary>\n\n```text\n");
                 step_lines(p, known, out, "", 200);
                 out.push_str("```\n</details>\n\n");
+                // After the steps: the notes speak of "the slot numbers above".
+                for n in shown_notes(p) {
+                    let _ = writeln!(out, "> note: {}\n", known.words(note_text(n)));
+                }
             }
             SimulationResult::Refused { error } => {
                 let _ = writeln!(out, "**{}**: not simulated: {error}\n", sim.scenario);
@@ -1083,6 +1360,9 @@ fn markdown_result(service: &ServicePlan) -> String {
         .map(|sim| match &sim.result {
             SimulationResult::Plan(p) => {
                 let mut cell = format!("{}: {}", sim.scenario, outcome_word(p.outcome));
+                if blind(service, &sim.scenario) {
+                    cell.push_str(" (no healthcheck: Swarm cannot see the failure)");
+                }
                 if !outages(p).is_empty() {
                     cell.push_str(" (**OUTAGE**)");
                 }
@@ -1099,10 +1379,7 @@ fn markdown_result(service: &ServicePlan) -> String {
         Action::Create => "created".to_owned(),
         Action::Remove => "removed only with `--prune`".to_owned(),
         Action::RollingUpdate if zero_replicas(service) => "no task replaced (0 replicas)".into(),
-        _ => format!(
-            "{} changed, no task replaced",
-            count(service.changes.len() as u32, "field")
-        ),
+        _ => quiet_result(service),
     }
 }
 
@@ -1126,10 +1403,13 @@ pub fn markdown(plan: &Plan) -> String {
         .iter()
         .any(|s| shown_simulations(s).next().is_some())
     {
-        out.push_str(
+        let _ = writeln!(
+            out,
             "Times are seconds after the deploy; *serving* counts the replicas in the load \
-             balancer (running, healthcheck passed); tasks are named O (old), N (new), R \
-             (restart replacement), RB (rollback), L (later pass), S (scale-up) and their slot.\n\n",
+             balancer (running, and healthy if it has a healthcheck); tasks are named {} and \
+             their slot{}.\n",
+            task_key(plan, TASK_KINDS_MARKDOWN),
+            global_slots(plan)
         );
     }
     let unchanged: Vec<&str> = plan
@@ -1153,6 +1433,7 @@ pub fn markdown(plan: &Plan) -> String {
     {
         markdown_service(service, &mut out);
     }
+    out.push_str(&super::maintenance::markdown(plan));
     out
 }
 

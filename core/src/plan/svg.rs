@@ -301,7 +301,8 @@ fn place_labels(labels: &[(f64, String)]) -> (Vec<(usize, f64, &'static str)>, u
     (placed, n)
 }
 
-fn section(out: &mut String, title: &str, plan: &RolloutPlan, top: f64) -> f64 {
+/// One scenario's picture; `unit` names a lane: `slot`, or `node` for a global service.
+fn section(out: &mut String, title: &str, plan: &RolloutPlan, unit: &str, top: f64) -> f64 {
     let end = plan
         .finished_at_ms
         .unwrap_or(plan.simulated_until_ms)
@@ -371,9 +372,9 @@ fn section(out: &mut String, title: &str, plan: &RolloutPlan, top: f64) -> f64 {
             3.0 * ROW
         };
         let name = if per_lane == 1 {
-            format!("slot {first}")
+            format!("{unit} {first}")
         } else {
-            format!("slots {first}–{last}")
+            format!("{unit}s {first}–{last}")
         };
         text(
             out,
@@ -592,14 +593,14 @@ pub fn svg(plan: &Plan) -> String {
     let mut y = legend(&mut body, 4.0) + 6.0;
     let mut any = false;
     for service in &plan.services {
-        for sim in &service.simulations {
+        // The simulations the text shows: none for 0 replicas or a file Swarm refuses.
+        for sim in super::render::shown_simulations(service) {
             if let SimulationResult::Plan(p) = &sim.result {
                 if p.target_replicas == 0 && p.tasks.is_empty() {
                     continue;
                 }
                 any = true;
-                let when = p
-                    .finished_at_ms
+                let when = super::render::outcome_at(p)
                     .map(|t| format!(" after {}", seconds(t)))
                     .unwrap_or_default();
                 let title = format!(
@@ -608,7 +609,12 @@ pub fn svg(plan: &Plan) -> String {
                     sim.scenario,
                     outcome_words(p.outcome)
                 );
-                y = section(&mut body, &title, p, y) + 12.0;
+                let global = matches!(
+                    service.effective.as_ref().map(|e| e.spec.mode),
+                    Some(crate::rollout::ServiceMode::Global { .. })
+                );
+                let unit = if global { "node" } else { "slot" };
+                y = section(&mut body, &title, p, unit, y) + 12.0;
             }
         }
     }

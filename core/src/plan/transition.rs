@@ -123,11 +123,29 @@ fn leaves(node: &Node, prefix: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Empty blocks that mean the same as no block: the stack loader's model has
+/// `deploy.placement: {}` and `deploy.resources: {}` as soon as `deploy` is written, and
+/// `docker stack deploy` sends the same spec either way (`stackplan engine-spec` of
+/// `image: a:1` with and without `deploy: {replicas: 1}` is identical). (An empty `update_config` or
+/// `rollback_config` is not among them: a present block sends zeros.)
+fn empty_means_absent(path: &str, value: &str) -> bool {
+    value == "{}"
+        && matches!(
+            path,
+            "deploy.placement"
+                | "deploy.resources"
+                | "deploy.resources.limits"
+                | "deploy.resources.reservations"
+        )
+}
+
 /// The field-level diff of two versions of a service.
 pub fn diff(from: &Node, to: &Node) -> Vec<FieldChange> {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     leaves(from, "", &mut a);
     leaves(to, "", &mut b);
+    a.retain(|(path, value)| !empty_means_absent(path, value));
+    b.retain(|(path, value)| !empty_means_absent(path, value));
     let old: std::collections::BTreeMap<_, _> = a.into_iter().collect();
     let new: std::collections::BTreeMap<_, _> = b.into_iter().collect();
     let mut changes = Vec::new();

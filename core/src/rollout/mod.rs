@@ -100,6 +100,26 @@ impl std::error::Error for RolloutError {}
 ///
 /// Deterministic: the same request always gives the same plan.
 pub fn simulate(request: &RolloutRequest) -> Result<RolloutPlan, RolloutError> {
+    simulate_placed(request, None)
+}
+
+/// How many tasks of the `to` spec the nodes can hold at once (what the scheduler's filters
+/// leave: constraints, reservations, `max_replicas_per_node` over a node inventory); a task
+/// created beyond that stays pending with `reason` and is never placed, so an update that
+/// needs it hangs in `updating` (crate::placement computes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementLimit {
+    /// Tasks of the `to` spec that can hold a node at once.
+    pub placeable: u32,
+    /// Swarm's pending message for the others (`no suitable node (…)`).
+    pub reason: String,
+}
+
+/// [`simulate`] with the `to` spec's tasks limited to what the nodes can place.
+pub fn simulate_placed(
+    request: &RolloutRequest,
+    limit: Option<&PlacementLimit>,
+) -> Result<RolloutPlan, RolloutError> {
     if request.from.mode.is_global() != request.to.mode.is_global() {
         return Err(RolloutError::ModeChange);
     }
@@ -113,5 +133,5 @@ pub fn simulate(request: &RolloutRequest) -> Result<RolloutPlan, RolloutError> {
     {
         return Err(RolloutError::TooManySlots(nodes));
     }
-    Ok(sim::run(request))
+    Ok(sim::run(request, limit))
 }

@@ -535,9 +535,14 @@ pub(super) async fn apply(cli: &Cli, args: &ApplyArgs) -> Result<u8, String> {
     for o in outcomes.iter().filter(|o| o.completed_at.is_some()) {
         if let Some(at) = o.completed_at {
             say!(
-                "{}: Swarm recorded the outcome at {at:.3}, reported {:.3} s later",
+                "{}: Swarm recorded the outcome at {at:.3}, reported {:.3} s later ({})",
                 o.name,
-                o.reported_at - at
+                o.reported_at - at,
+                if o.by_event {
+                    "read on its event"
+                } else {
+                    "read at a resync"
+                }
             );
         }
     }

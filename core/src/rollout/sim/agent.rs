@@ -91,9 +91,23 @@ impl Sim {
                 format!("no suitable node ({explanation})")
             }
         };
+        let no_room = spec == SpecSide::To
+            && self
+                .limit
+                .as_ref()
+                .is_some_and(|l| self.room_taken >= l.placeable);
         if unschedulable {
             self.tasks[id].never_placeable = true;
             let reason = explain("insufficient resources");
+            self.pend(id, reason);
+        } else if no_room {
+            // The node inventory has no room for it (crate::placement): never placed.
+            self.tasks[id].never_placeable = true;
+            let reason = self
+                .limit
+                .as_ref()
+                .map(|l| l.reason.clone())
+                .unwrap_or_default();
             self.pend(id, reason);
         } else if host_ports && !self.port_is_free(slot) {
             let reason = explain("host-mode port already in use");
@@ -116,6 +130,10 @@ impl Sim {
             self.emit(EventKind::TaskPlaced { task });
         }
         self.set_observed(id, Observed::Assigned);
+        if self.limit.is_some() && self.tasks[id].spec == SpecSide::To {
+            self.room_taken += 1;
+            self.tasks[id].holds_room = true;
+        }
         if self.spec(self.tasks[id].spec).host_ports {
             self.take_port(id);
         }
@@ -551,6 +569,9 @@ impl Sim {
             error,
         });
         self.release_port(id);
+        if std::mem::take(&mut self.tasks[id].holds_room) {
+            self.room_taken = self.room_taken.saturating_sub(1);
+        }
         self.notify_worker(id);
         for delay in std::mem::take(&mut self.tasks[id].stop_watchers) {
             self.queue.push(self.now, 0, Event::OldTaskGone { delay });
@@ -603,6 +624,7 @@ impl Task {
             never_placeable: false,
             pending_reason: None,
             holds_port: false,
+            holds_room: false,
             start_scheduled: false,
             container_alive: false,
             started_at: None,

@@ -128,6 +128,8 @@ struct Task {
     pending_reason: Option<String>,
     /// Holds its node's host-mode port (from placement until it ended).
     holds_port: bool,
+    /// Counts against the [`super::PlacementLimit`] (a placed `to` task, until it ended).
+    holds_room: bool,
     /// A `ContainerStart` event is scheduled.
     start_scheduled: bool,
     container_alive: bool,
@@ -357,11 +359,15 @@ struct Sim {
     rollback_write_failed: bool,
     hang_detected_at: Option<Millis>,
     cut_short: bool,
+    /// The nodes' room for `to` tasks, and the placed `to` tasks holding it.
+    limit: Option<super::PlacementLimit>,
+    room_taken: u32,
 }
 
 /// Runs the simulation for a validated request.
-pub(super) fn run(request: &RolloutRequest) -> RolloutPlan {
+pub(super) fn run(request: &RolloutRequest, limit: Option<&super::PlacementLimit>) -> RolloutPlan {
     let mut sim = Sim::new(request);
+    sim.limit = limit.cloned();
     sim.start(request.operation);
     sim.run_loop();
     sim.into_plan()
@@ -410,6 +416,8 @@ impl Sim {
             rollback_write_failed: false,
             hang_detected_at: None,
             cut_short: false,
+            limit: None,
+            room_taken: 0,
         }
     }
 
