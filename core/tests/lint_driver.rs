@@ -41,7 +41,7 @@ fn lint_fixture_stack_with_suppressions() {
             "compose.yml",
             at(&base, "example/worker", "example"),
         ),
-        // api: monitor 10s < 3 × (5s + 2s) + 2s + 10s.
+        // api: monitor 10s < 3 × (5s + 0.1s probe) + 2s + 0.3s.
         ("SP109", "prod.yml", at(&prod, "monitor: 10s", "10s")),
         // api: the rollback's monitor is unset (0s → 5s), also too short.
         (

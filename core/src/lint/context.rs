@@ -2,17 +2,15 @@
 //! (defaults applied as `docker stack deploy` and swarmkit apply them), and the files.
 //!
 //! The printed project drops zero values (`monitor: 0s`, Go's `omitempty`) and resolved keys
-//! (`extends`); [`LintContext::raw_last`] looks those up in the files as written, parsed
-//! again on first use only.
+//! (`extends`); [`LintContext::raw_last`] looks those up in the files as written, in the
+//! skeleton of each file the loader kept from its own parse ([`crate::loader::Written`]):
+//! no file is parsed twice.
 
 use super::{LintOptions, Target};
 use crate::loader::Loaded;
 use crate::loader::project::parse_compose_duration;
 use crate::source::SourceSet;
-use crate::tree::{FileId, Key, Node, Origin, Value};
-use crate::yaml::{self, Limits};
-use std::cell::OnceCell;
-use std::collections::HashSet;
+use crate::tree::{Key, Node, Origin, Value};
 
 /// One second in nanoseconds, the unit of every duration here.
 // The defaults live in `crate::swarm::defaults` (one table for lint, plan and the simulator).
@@ -41,8 +39,6 @@ pub struct LintContext<'a> {
     /// The target actually linted for (the option, or the one detected).
     pub target: Target,
     services: Vec<Service<'a>>,
-    raw: OnceCell<Vec<Vec<Node>>>,
-    keys: OnceCell<HashSet<&'a str>>,
 }
 
 impl<'a> LintContext<'a> {
@@ -63,8 +59,6 @@ impl<'a> LintContext<'a> {
             options,
             target,
             services,
-            raw: OnceCell::new(),
-            keys: OnceCell::new(),
         }
     }
 
@@ -85,83 +79,25 @@ impl<'a> LintContext<'a> {
         self.options.engine_version >= (major, minor)
     }
 
-    /// Each file's documents as written (before interpolation and merging), by file id.
-    fn raw(&self) -> &Vec<Vec<Node>> {
-        self.raw.get_or_init(|| {
-            let sources = &self.loaded.sources;
-            (0..sources.len())
-                .map(|i| {
-                    let id = i as FileId;
-                    let Some(file) = sources.get(id) else {
-                        return Vec::new();
-                    };
-                    let limits = Limits {
-                        max_file_bytes: usize::MAX,
-                        ..Limits::default()
-                    };
-                    yaml::parse(&file.text, id, &limits).unwrap_or_default()
-                })
-                .collect()
-        })
+    /// The documents of every file as written, indexed by file id: the skeletons the
+    /// loader kept ([`crate::loader::Written`]), which hold the keys the rules read.
+    pub fn raw_files(&self) -> &'a [Vec<Node>] {
+        self.loaded.written.files()
     }
 
-    /// Whether any file may contain the mapping key `key`: a quick scan of the texts for
-    /// `key:` written as a key (after indentation, `- `, `{` or `,`). Rules call it before
-    /// [`LintContext::raw_last`] so that files are parsed again only when it can matter.
-    pub fn text_has_key(&self, key: &str) -> bool {
-        self.keys
-            .get_or_init(|| {
-                let mut keys = HashSet::new();
-                for i in 0..self.loaded.sources.len() {
-                    if let Some(file) = self.loaded.sources.get(i as FileId) {
-                        for line in file.text.lines() {
-                            collect_keys(line, &mut keys);
-                        }
-                    }
-                }
-                keys
-            })
-            .contains(key)
-    }
-
-    /// The documents of every file as written, indexed by [`FileId`].
-    pub fn raw_files(&self) -> &[Vec<Node>] {
-        self.raw()
-    }
-
-    fn raw_service_entries(&self, service: &str) -> Vec<(&Key, &Node)> {
-        let mut out = Vec::new();
-        for docs in self.raw() {
-            for doc in docs {
-                if let Some(entry) = doc
-                    .get("services")
-                    .and_then(Node::as_map)
-                    .and_then(|m| m.get_key_value(service))
-                {
-                    out.push(entry);
-                }
-            }
-        }
-        out
-    }
-
-    /// The `services.NAME` key as written in the first file that declares the service.
+    /// The `services.NAME` key as written in the first file that declares it.
     pub fn raw_service_key(&self, service: &str) -> Option<Origin> {
-        self.raw_service_entries(service)
-            .first()
+        self.loaded
+            .written
+            .service_entries(service)
+            .next()
             .map(|(k, _)| k.origin)
     }
 
     /// `services.NAME.PATH` as written in the last file that sets it (which is the value
     /// the merge kept for a scalar), with its key.
-    pub fn raw_last(&self, service: &str, path: &[&str]) -> Option<(&Key, &Node)> {
-        if !path.last().is_some_and(|k| self.text_has_key(k)) {
-            return None;
-        }
-        self.raw_service_entries(service)
-            .into_iter()
-            .rev()
-            .find_map(|(_, node)| entry_at(node, path))
+    pub fn raw_last(&self, service: &str, path: &[&str]) -> Option<(&'a Key, &'a Node)> {
+        self.loaded.written.last(service, path)
     }
 
     /// `services.NAME.PATH` as the files set it, with the value after interpolation: the
@@ -169,7 +105,11 @@ impl<'a> LintContext<'a> {
     /// it), else the entry as written in the last file that sets it (a zero or `false` the
     /// model drops, a key the loader resolves such as `extends`). `None` when no file
     /// writes it.
-    pub fn written_last(&self, service: &Service<'a>, path: &[&str]) -> Option<(&Key, &Node)> {
+    pub fn written_last(
+        &self,
+        service: &Service<'a>,
+        path: &[&str],
+    ) -> Option<(&'a Key, &'a Node)> {
         let raw = self.raw_last(service.name, path)?;
         Some(service.entry(path).unwrap_or(raw))
     }
@@ -184,17 +124,6 @@ impl<'a> LintContext<'a> {
             Some(text) if !text.contains('$') => Some(text),
             _ => service.get(path).and_then(Node::scalar_to_string),
         }
-    }
-
-    /// Every `services.NAME.PATH` as written, in file order.
-    pub fn raw_all(&self, service: &str, path: &[&str]) -> Vec<(&Key, &Node)> {
-        if !path.last().is_some_and(|k| self.text_has_key(k)) {
-            return Vec::new();
-        }
-        self.raw_service_entries(service)
-            .into_iter()
-            .filter_map(|(_, node)| entry_at(node, path))
-            .collect()
     }
 
     /// Where to point for something about the whole service: its key in the first file
@@ -226,27 +155,6 @@ impl<'a> LintContext<'a> {
                 format!("services.{}.{}", service.name, path[..depth].join(".")),
             ),
             None => (self.anchor(service), format!("services.{}", service.name)),
-        }
-    }
-}
-
-/// The plain-scalar mapping keys on one line of YAML: at the start (after indentation and
-/// `- `) and after `{` or `,`. Quoted keys are included without their quotes.
-fn collect_keys<'t>(line: &'t str, keys: &mut HashSet<&'t str>) {
-    let mut rest = line;
-    loop {
-        let trimmed = rest.trim_start_matches([' ', '\t', '-', '{', ',', '[']);
-        let trimmed = trimmed.trim_start_matches(['"', '\'']);
-        let end = trimmed
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-            .unwrap_or(trimmed.len());
-        let after = trimmed[end..].trim_start_matches(['"', '\'', ' ']);
-        if end > 0 && after.starts_with(':') {
-            keys.insert(&trimmed[..end]);
-        }
-        match rest.find(['{', ',']) {
-            Some(i) => rest = &rest[i + 1..],
-            None => break,
         }
     }
 }

@@ -185,9 +185,6 @@ fn swarm_evidence(cx: &LintContext<'_>) -> Option<Evidence> {
         }
     }
     // Networks as written: the merged model drops the ones no service uses.
-    if !cx.text_has_key("driver") {
-        return None;
-    }
     for docs in cx.raw_files() {
         for doc in docs {
             let Some(networks) = doc.get("networks").and_then(Node::as_map) else {

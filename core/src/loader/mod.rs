@@ -28,7 +28,10 @@ mod prune;
 mod reset;
 mod schema;
 mod select;
+mod written;
 mod yaml_view;
+
+pub use written::Written;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, SourceSet};
@@ -141,6 +144,9 @@ pub struct Loaded {
     /// The `x-` keys of every typed struct (and of the project, at the empty path), for the
     /// YAML output; `None` when the model is printed untyped (`--no-interpolate`).
     pub(crate) yaml_extensions: Option<decode::StructExtensions>,
+    /// What the files wrote that the printed project drops (a zero `monitor`, `extends`, the
+    /// file's `version`), kept from the loader's own parse for lint and the plan.
+    pub written: Written,
 }
 
 impl Loaded {
@@ -219,6 +225,7 @@ struct Ctx<'a> {
     pub warnings: Vec<Warning>,
     pub service_extensions: IndexMap<String, Node>,
     pub yaml_extensions: decode::StructExtensions,
+    pub written: Written,
     preparsed: Preparsed,
 }
 
@@ -238,8 +245,10 @@ impl Ctx<'_> {
     pub fn parse_file(&mut self, path: &str, display: &str) -> Result<Vec<Node>> {
         let next = self.sources.len() as FileId;
         if let Some(file) = self.preparsed.take(path, next, &self.opts.limits) {
-            self.sources
+            let id = self
+                .sources
                 .add(display.to_owned(), path.to_owned(), file.text);
+            self.written.capture(id, &file.documents);
             return Ok(file.documents);
         }
         let bytes = self
@@ -269,7 +278,9 @@ impl Ctx<'_> {
         let id = self.sources.add(display.to_owned(), path.to_owned(), text);
         // Parse the stored text: the source set keeps it for diagnostics, no second copy.
         let stored = self.sources.get(id).map_or("", |f| f.text.as_str());
-        yaml::parse(stored, id, &self.opts.limits)
+        let documents = yaml::parse(stored, id, &self.opts.limits)?;
+        self.written.capture(id, &documents);
+        Ok(documents)
     }
 }
 
@@ -316,6 +327,7 @@ pub fn load_preparsed(
         warnings: Vec::new(),
         service_extensions: IndexMap::new(),
         yaml_extensions: decode::StructExtensions::new(),
+        written: Written::default(),
     };
     match load_in(&mut ctx) {
         Ok(project) => Ok(Loaded {
@@ -324,6 +336,7 @@ pub fn load_preparsed(
             warnings: ctx.warnings,
             service_extensions: ctx.service_extensions,
             yaml_extensions: opts.interpolate.then_some(ctx.yaml_extensions),
+            written: ctx.written,
         }),
         Err(error) => Err(Box::new(LoadFailure {
             error,

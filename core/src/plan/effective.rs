@@ -3,6 +3,7 @@
 //! rollout-relevant field where its value came from: a `file:line`, or the layer whose default
 //! applies.
 
+use crate::loader::Written;
 use crate::rollout::{
     FailureAction, HealthTest, Healthcheck, Millis, RestartCondition, RestartPolicy, ServiceMode,
     ServiceSpec, UpdateConfig, UpdateOrder,
@@ -358,7 +359,13 @@ fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthch
         Some(d) => {
             let ms = duration_ms(d).filter(|ms| *ms > 0);
             *slot = ms;
-            b.file(&format!("healthcheck.{name}"), fmt_ms(ms.unwrap_or(0)), d);
+            // A written zero is sent as zero, which the Engine reads as unset: the image's
+            // value, else its default.
+            let value = match ms {
+                Some(ms) => fmt_ms(ms),
+                None => format!("{default} (0s written: the image's, else the Engine default)"),
+            };
+            b.file(&format!("healthcheck.{name}"), value, d);
         }
         None => b.default(
             &format!("healthcheck.{name}"),
@@ -384,8 +391,18 @@ fn convert_healthcheck(b: &mut Builder, node: Option<&Node>) -> (Option<Healthch
     );
     match node.get("retries") {
         Some(r) => {
-            hc.retries = int(r).and_then(|i| u32::try_from(i).ok());
-            b.file("healthcheck.retries", int(r).unwrap_or(0).to_string(), r);
+            hc.retries = int(r)
+                .and_then(|i| u32::try_from(i).ok())
+                .filter(|n| *n > 0);
+            let value = match hc.retries {
+                Some(n) => n.to_string(),
+                None => format!(
+                    "{} ({} written: the image's, else the Engine default)",
+                    d::HEALTH_RETRIES,
+                    int(r).unwrap_or(0)
+                ),
+            };
+            b.file("healthcheck.retries", value, r);
         }
         None => b.default(
             "healthcheck.retries",
@@ -474,22 +491,25 @@ fn convert_restart(
 
 impl EffectiveService {
     /// Fills in the `file:line` of each file-sourced field. An update or rollback setting
-    /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`) is dropped from the
-    /// merged model, as Compose drops it; it is found in the files as written instead, so it
-    /// is not reported as a default.
-    /// `written` holds the files as written, parsed on first use and shared by every service
-    /// of a plan (parsing them per service made a plan cost 100× a `config`).
-    pub fn locate(&mut self, written: &WrittenFiles<'_>) {
-        let sources = written.sources;
+    /// written as its zero value (`delay: 0s`, `max_failure_ratio: 0`, `monitor: 0s`) is
+    /// dropped from the merged model, as Compose drops it (Go's `omitempty`); the loader's
+    /// record of the files as written ([`crate::loader::Written`]) still has it, so it is
+    /// reported where it is written, not as a default. `monitor: 0s` keeps the value Swarm
+    /// uses (5s: the Engine does not send a zero monitor) and says so.
+    pub fn locate(&mut self, sources: &crate::source::SourceSet, written: &Written) {
         for field in &mut self.fields {
             if let Source::Default { .. } = field.source
                 && let Some((block, key)) = field.field.split_once('.')
                 && matches!(block, "update_config" | "rollback_config")
-                // `monitor: 0s` is not sent at all: its default layer says so.
-                && key != "monitor"
-                && let Some(node) =
-                    last_written(written.files(), &self.name, &["deploy", block, key])
+                // Written, but dropped by the model: a zero (or empty) value.
+                && let Some((_, node)) = written.last(&self.name, &["deploy", block, key])
             {
+                if key == "monitor" {
+                    field.value = format!(
+                        "{} (0s written: the Engine does not send a zero monitor)",
+                        field.value
+                    );
+                }
                 field.source = Source::File {
                     origin: node.origin,
                     location: String::new(),
@@ -504,68 +524,6 @@ impl EffectiveService {
     pub fn field(&self, name: &str) -> Option<&EffectiveField> {
         self.fields.iter().find(|f| f.field == name)
     }
-}
-
-/// Every file's documents as written (before interpolation and merging), parsed once, when a
-/// service first needs them. Only files that can write an update or rollback setting are
-/// parsed (see `may_write_rollout_block`); the others cannot hold what `locate` looks for.
-pub struct WrittenFiles<'a> {
-    sources: &'a crate::source::SourceSet,
-    parsed: std::cell::OnceCell<Vec<Vec<Node>>>,
-}
-
-/// Whether a file's text can hold a `update_config` or `rollback_config` key: the name
-/// appears literally, or a `\` could spell it with a double-quoted escape. (An alias or merge
-/// key repeats an anchor of the same file; YAML line folding never joins two words without
-/// a blank.) The check is exact: a file it rejects yields no match when parsed.
-fn may_write_rollout_block(text: &str) -> bool {
-    text.contains("update_config") || text.contains("rollback_config") || text.contains('\\')
-}
-
-impl<'a> WrittenFiles<'a> {
-    pub fn new(sources: &'a crate::source::SourceSet) -> Self {
-        WrittenFiles {
-            sources,
-            parsed: std::cell::OnceCell::new(),
-        }
-    }
-
-    fn files(&self) -> &[Vec<Node>] {
-        self.parsed.get_or_init(|| parse_written(self.sources))
-    }
-}
-
-/// Every file's documents as written (before interpolation and merging).
-fn parse_written(sources: &crate::source::SourceSet) -> Vec<Vec<Node>> {
-    let limits = crate::yaml::Limits {
-        max_file_bytes: usize::MAX,
-        ..crate::yaml::Limits::default()
-    };
-    (0..sources.len())
-        .filter_map(|i| {
-            let id = crate::tree::FileId::try_from(i).ok()?;
-            let file = sources.get(id)?;
-            if !may_write_rollout_block(&file.text) {
-                return None;
-            }
-            crate::yaml::parse(&file.text, id, &limits).ok()
-        })
-        .collect()
-}
-
-/// `services.SERVICE.PATH` in the last file that writes it.
-fn last_written<'a>(files: &'a [Vec<Node>], service: &str, path: &[&str]) -> Option<&'a Node> {
-    files
-        .iter()
-        .flatten()
-        .filter_map(|doc| {
-            let mut node = doc.get("services")?.get(service)?;
-            for key in path {
-                node = node.get(key)?;
-            }
-            Some(node)
-        })
-        .next_back()
 }
 
 /// The simulator's input from the typed Engine spec (what `docker stack deploy` sends, or
@@ -647,5 +605,95 @@ pub fn rollout_spec(spec: &crate::swarm::ServiceSpec, nodes: u32) -> ServiceSpec
             .endpoint_spec
             .as_ref()
             .is_some_and(|e| e.ports.iter().any(|p| p.publish_mode == "host")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::{LoadOptions, Loaded, load};
+    use crate::source::MemoryFiles;
+
+    fn load_files(files: &[(&str, &str)]) -> Loaded {
+        let mut fs = MemoryFiles::new();
+        for (name, text) in files {
+            fs.insert(&format!("/p/{name}"), text.as_bytes());
+        }
+        let mut opts = LoadOptions::new(
+            files.iter().map(|(n, _)| format!("/p/{n}")).collect(),
+            "/p".into(),
+            "p".into(),
+        );
+        opts.display_names = files.iter().map(|(n, _)| (*n).to_owned()).collect();
+        load(&opts, &fs).unwrap_or_else(|e| panic!("{}", e.error.message))
+    }
+
+    fn effective(loaded: &Loaded) -> EffectiveService {
+        let service = loaded.project.get("services").and_then(|s| s.get("web"));
+        let mut e = effective_service("web", service.expect("web"), 1);
+        e.locate(&loaded.sources, &loaded.written);
+        e
+    }
+
+    /// Written zeros that Compose prints nowhere (`omitempty`) are written settings, with the
+    /// line of the file that wrote them last; what is not written is a default.
+    #[test]
+    fn written_zeros_are_not_defaults() {
+        let base = "services:\n  web:\n    image: a\n    deploy:\n      update_config:\n        parallelism: 2\n        delay: 0s\n        monitor: 0s\n        max_failure_ratio: 0\n      rollback_config:\n        parallelism: 2\n";
+        let over = "services:\n  web:\n    deploy:\n      update_config:\n        monitor: 0s\n";
+        let loaded = load_files(&[("base.yml", base), ("over.yml", over)]);
+        let e = effective(&loaded);
+        let source = |name: &str| {
+            let f = e.field(name).unwrap_or_else(|| panic!("{name}"));
+            match &f.source {
+                Source::File { location, .. } => (f.value.clone(), location.clone()),
+                Source::Default { layer } => (f.value.clone(), format!("default: {layer}")),
+            }
+        };
+        assert_eq!(
+            source("update_config.delay"),
+            ("0s".into(), "base.yml:7".into())
+        );
+        assert_eq!(
+            source("update_config.max_failure_ratio"),
+            ("0".into(), "base.yml:9".into())
+        );
+        // The last file that writes it; the value is the one Swarm uses.
+        let (value, at) = source("update_config.monitor");
+        assert_eq!(at, "over.yml:5");
+        assert!(value.starts_with("5s (0s written"), "{value}");
+        // Not written: defaults.
+        for name in [
+            "rollback_config.delay",
+            "rollback_config.monitor",
+            "rollback_config.max_failure_ratio",
+        ] {
+            assert!(
+                source(name).1.starts_with("default: "),
+                "{name}: {:?}",
+                source(name)
+            );
+        }
+    }
+
+    /// A healthcheck duration or retries written as 0 is sent as 0, which the Engine reads as
+    /// unset: the effective value is the default, from the line that wrote the zero.
+    #[test]
+    fn written_zero_healthcheck_values_say_what_the_engine_uses() {
+        let text = "services:\n  web:\n    image: a\n    healthcheck:\n      test: [CMD, x]\n      interval: 0s\n      retries: 0\n";
+        let loaded = load_files(&[("compose.yml", text)]);
+        let e = effective(&loaded);
+        let interval = e.field("healthcheck.interval").expect("interval");
+        assert!(
+            interval.value.starts_with("30s (0s written"),
+            "{interval:?}"
+        );
+        assert!(
+            matches!(&interval.source, Source::File { location, .. } if location == "compose.yml:6")
+        );
+        let retries = e.field("healthcheck.retries").expect("retries");
+        assert!(retries.value.starts_with("3 (0 written"), "{retries:?}");
+        let hc = e.spec.healthcheck.expect("healthcheck");
+        assert_eq!((hc.interval_ms, hc.retries), (None, None));
     }
 }

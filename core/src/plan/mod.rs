@@ -14,7 +14,7 @@ use crate::loader::Loaded;
 use crate::rollout::{self, RolloutPlan, RolloutRequest, Scenario, Timing};
 use crate::swarm::{self, Stack, diff::NamesById};
 use crate::tree::Node;
-use effective::{EffectiveService, WrittenFiles, effective_service};
+use effective::{EffectiveService, effective_service};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use transition::{Action, FieldChange};
@@ -277,7 +277,6 @@ pub fn plan_from(
         _ => None,
     };
     let (current_specs, desired_specs) = (specs_of(current_stack), specs_of(desired_stack));
-    let written = WrittenFiles::new(&desired.sources);
     let mut services = Vec::with_capacity(names.len());
     for name in names {
         let live = live_by_key.get(name.as_str()).copied();
@@ -301,7 +300,7 @@ pub fn plan_from(
             Current::Live { .. } => desired_stack.is_some(),
         };
         services.push(plan_service(
-            &name, from, to, typed, &networks, desired, &written, opts, &scenarios,
+            &name, from, to, typed, &networks, desired, opts, &scenarios,
         ));
     }
     Plan {
@@ -353,7 +352,6 @@ fn plan_service(
     typed: bool,
     networks: &NamesById,
     desired: &Loaded,
-    written: &WrittenFiles<'_>,
     opts: &PlanOptions,
     scenarios: &[Scenario],
 ) -> ServicePlan {
@@ -391,7 +389,7 @@ fn plan_service(
     let nodes = opts.global_nodes.get(name).copied().unwrap_or(opts.nodes);
     let effective_to = to.tree.map(|s| {
         let mut e = effective_service(name, s, nodes);
-        e.locate(written);
+        e.locate(&desired.sources, &desired.written);
         if let Some(spec) = to.spec {
             e.spec = effective::rollout_spec(spec, nodes);
         }

@@ -1237,6 +1237,54 @@ mod tests {
         );
     }
 
+    /// Where the Engine keeps a written zero apart from an absent field (pointers in its
+    /// API types), convert does too; where it does not (`omitempty` durations), both are
+    /// absent. The expected values are what Engine 20.10.24 stored for the same service
+    /// (`docker stack deploy --resolve-image never`, then `GET /services/{id}` on the
+    /// socket: `docker service inspect` inserts swarmkit's defaults and shows 5s monitors).
+    #[test]
+    fn written_zero_and_absent_are_kept_apart_as_the_engine_stores_them() {
+        let s = stack(
+            "services:\n  zero:\n    image: nginx:1\n    init: false\n    stop_grace_period: 0s\n    healthcheck: {test: [CMD, x], interval: 0s, retries: 0}\n    configs: [{source: app, mode: 0}]\n    deploy:\n      replicas: 0\n      restart_policy: {delay: 0s, window: 0s, max_attempts: 0}\n      update_config: {parallelism: 0, delay: 0s, monitor: 0s, max_failure_ratio: 0}\n      resources: {limits: {}}\n      placement: {max_replicas_per_node: 0}\n  unset:\n    image: nginx:1\n    healthcheck: {test: [CMD, x]}\n    configs: [app]\n    deploy:\n      restart_policy: {condition: any}\n      update_config: {order: stop-first}\nconfigs:\n  app: {file: ./app.conf}\n",
+        );
+        let spec =
+            |key: &str| serde_json::to_value(&s.service(key).expect(key).spec).expect("serializes");
+        let (zero, unset) = (spec("zero"), spec("unset"));
+        let at = |v: &serde_json::Value, path: &str| v.pointer(path).cloned();
+        let json =
+            |text: &str| Some(serde_json::from_str::<serde_json::Value>(text).expect("json"));
+        // Kept apart.
+        for (path, written, absent) in [
+            ("/TaskTemplate/ContainerSpec/Init", "false", None),
+            ("/TaskTemplate/ContainerSpec/StopGracePeriod", "0", None),
+            (
+                "/TaskTemplate/ContainerSpec/Configs/0/File/Mode",
+                "0",
+                Some("292"),
+            ),
+            ("/Mode/Replicated/Replicas", "0", Some("1")),
+            ("/TaskTemplate/RestartPolicy/Delay", "0", None),
+            ("/TaskTemplate/RestartPolicy/Window", "0", None),
+            ("/TaskTemplate/Resources/Limits", "{}", None),
+            ("/UpdateConfig/Parallelism", "0", Some("1")),
+        ] {
+            assert_eq!(at(&zero, path), json(written), "written {path}");
+            assert_eq!(at(&unset, path), absent.and_then(json), "absent {path}");
+        }
+        // The same either way: the Engine does not send these zeros.
+        for path in [
+            "/TaskTemplate/ContainerSpec/Healthcheck/Interval",
+            "/TaskTemplate/ContainerSpec/Healthcheck/Retries",
+            "/UpdateConfig/Delay",
+            "/UpdateConfig/Monitor",
+            "/TaskTemplate/Placement/MaxReplicas",
+        ] {
+            assert_eq!(at(&zero, path), None, "{path}");
+            assert_eq!(at(&unset, path), None, "{path}");
+        }
+        assert_eq!(at(&zero, "/UpdateConfig/MaxFailureRatio"), json("0"));
+    }
+
     #[test]
     fn inspect_documents_round_trip() {
         let text = r#"{"ID":"x","Version":{"Index":3},"Spec":{"Name":"st_web","Labels":{"a":"b"},"TaskTemplate":{"ContainerSpec":{"Image":"nginx:latest","Privileges":{"CredentialSpec":null,"SELinuxContext":null,"NoNewPrivileges":false},"Isolation":"default"},"Resources":{},"Placement":{},"ForceUpdate":0,"Runtime":"container","Future":1},"Mode":{"Replicated":{"Replicas":2}},"RollbackConfig":{"Parallelism":0,"FailureAction":"pause","MaxFailureRatio":0,"Order":"stop-first"},"EndpointSpec":{"Mode":"vip"}}}"#;

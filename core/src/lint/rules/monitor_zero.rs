@@ -19,8 +19,9 @@ fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     for (service, config) in present_configs(cx) {
         // The merged model keeps a non-zero monitor; a zero one is dropped (Go's omitempty,
         // and the typed spec cannot tell it from unset either: the engine stores both as
-        // unset), so look at the file that set it last. An interpolated value the model
-        // dropped was zero (or empty) after interpolation.
+        // unset), so look at what the file that set it last wrote (the loader's record of
+        // the files as written, `loader::Written`). An interpolated value the model dropped
+        // was zero (or empty) after interpolation.
         let (origin, text) = match config.field("monitor") {
             Some((_, node)) if duration(node) == Some(0) => (at(node), "0s`".to_owned()),
             Some(_) => continue,

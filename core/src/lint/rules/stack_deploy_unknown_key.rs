@@ -106,29 +106,13 @@ fn instead(path: &str) -> Option<&'static str> {
 
 fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: Vec<(Option<&str>, &Key, String)> = Vec::new();
-    // Top-level keys: the printed project has its own `name`, so read the files, but only
-    // when a line at column 0 starts with a key the 3.x format lacks.
-    let suspicious_root = (0..cx.sources().len()).any(|i| {
-        cx.sources().get(i as u32).is_some_and(|f| {
-            f.text.lines().any(|l| {
-                l.split_once(':').is_some_and(|(k, _)| {
-                    let k = k.trim_matches(['"', '\'']);
-                    l.starts_with(|c: char| c.is_ascii_alphabetic())
-                        && !TOP.contains(&k)
-                        && !k.starts_with("x-")
-                        && !k.contains(' ')
-                })
-            })
-        })
-    });
-    if suspicious_root {
-        for docs in cx.raw_files() {
-            let Some(doc) = docs.first() else { continue };
-            if doc.get("services").is_none() {
-                continue;
-            }
-            unknown(doc, TOP, "", None, &mut found);
+    // Top-level keys as written: the printed project has its own `name`.
+    for docs in cx.raw_files() {
+        let Some(doc) = docs.first() else { continue };
+        if doc.get("services").is_none() {
+            continue;
         }
+        unknown(doc, TOP, "", None, &mut found);
     }
     // Service keys, from the merged project (keys nobody wrote are synthetic and skipped).
     for service in cx.services() {

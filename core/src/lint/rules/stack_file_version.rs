@@ -2,6 +2,7 @@
 
 use crate::lint::context::{LintContext, at, entry_at, key_at};
 use crate::lint::{Applies, Diagnostic, Family, Rule, Severity};
+use crate::loader::WarningCode;
 use crate::tree::{Node, Origin};
 
 pub static RULE: Rule = Rule {
@@ -69,13 +70,13 @@ fn file_version(doc: &Node) -> FileVersion<'_> {
 }
 
 fn check(cx: &LintContext<'_>, out: &mut Vec<Diagnostic>) {
-    // Without any `version` every file is 3.13: nothing to check (and no need to parse the
-    // files again). The loader warns once per file that has one.
+    // Without any `version` every file is 3.13: nothing to check. The loader warns once per
+    // file that has one.
     if !cx
         .loaded
         .warnings
         .iter()
-        .any(|w| w.message.contains("the attribute `version` is obsolete"))
+        .any(|w| w.code == WarningCode::ObsoleteVersion)
     {
         return;
     }
