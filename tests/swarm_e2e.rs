@@ -133,6 +133,13 @@ struct Scenario {
     /// more new task (failing too, in these scenarios) and, under stop-first, one more old task
     /// stopped.
     extra_slots: u32,
+    /// How many of the planner's failing new tasks Swarm may instead shut down: tasks started
+    /// together fail tens to hundreds of ms apart, and when the rollback is written between
+    /// the two failures the rollback updater stops the second task (desired shutdown, state
+    /// shutdown) before it is FAILED. The planner fails both (issue 10 item 3; it names the
+    /// race in the `failure_order_race` note); on a quiet machine S2 showed 1 failed in both
+    /// attempts of a CI run, under load 2.
+    failures_preempted: u32,
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -147,6 +154,7 @@ const SCENARIOS: &[Scenario] = &[
         paths: &[NONE, NONE],
         tasks_created: TaskCount::Exact,
         extra_slots: 0,
+        failures_preempted: 0,
     },
     Scenario {
         key: "s2",
@@ -169,6 +177,7 @@ const SCENARIOS: &[Scenario] = &[
              (seen once in 4 runs: rollback_started 11 s late, 8 tasks)",
         ),
         extra_slots: 2,
+        failures_preempted: 1,
     },
     Scenario {
         key: "s5",
@@ -189,6 +198,7 @@ const SCENARIOS: &[Scenario] = &[
              note (§7). Seen on a loaded machine (a parallel CI build)",
         ),
         extra_slots: 1,
+        failures_preempted: 0,
     },
     Scenario {
         key: "s7",
@@ -211,6 +221,7 @@ const SCENARIOS: &[Scenario] = &[
         ),
         // Seen once in four runs: the worker freed by N3's failure took slot 4 first.
         extra_slots: 1,
+        failures_preempted: 0,
     },
     Scenario {
         key: "s6",
@@ -222,6 +233,7 @@ const SCENARIOS: &[Scenario] = &[
         paths: &[NONE, STOP_FIRST_SLOT],
         tasks_created: TaskCount::Exact,
         extra_slots: 0,
+        failures_preempted: 0,
     },
 ];
 
@@ -1457,7 +1469,7 @@ fn run_scenario(
         TaskCount::Between(lo, hi, _) => (hi - lo).max(sc.extra_slots),
         _ => sc.extra_slots,
     };
-    if observed.failed_updater_tasks < expected.failed_updater_tasks
+    if observed.failed_updater_tasks + sc.failures_preempted < expected.failed_updater_tasks
         || observed.failed_updater_tasks > expected.failed_updater_tasks + race_slack
     {
         fail(format!(
