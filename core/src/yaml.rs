@@ -576,6 +576,13 @@ fn go_parse_uint(s: &str) -> Option<u64> {
         return None;
     }
     let lower = s.to_ascii_lowercase();
+    let (radix, body) = go_radix_digits(&lower)?;
+    u64::from_str_radix(body, radix).ok()
+}
+
+/// Go's base-0 prefix rules for an unsigned, lower-cased literal: `0x`, `0o`, `0b`, a leading
+/// `0` (octal) or decimal; `None` when the digits do not belong to that base.
+fn go_radix_digits(lower: &str) -> Option<(u32, &str)> {
     let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
         (16, b)
     } else if let Some(b) = lower.strip_prefix("0o") {
@@ -585,12 +592,9 @@ fn go_parse_uint(s: &str) -> Option<u64> {
     } else if lower.len() > 1 && lower.starts_with('0') {
         (8, &lower[1..])
     } else {
-        (10, lower.as_str())
+        (10, lower)
     };
-    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(body, radix).ok()
+    (!body.is_empty() && body.chars().all(|c| c.is_digit(radix))).then_some((radix, body))
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)`.
@@ -601,20 +605,7 @@ fn go_parse_int(s: &str) -> Option<i64> {
         _ => (false, s),
     };
     let lower = digits.to_ascii_lowercase();
-    let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
-        (16, b)
-    } else if let Some(b) = lower.strip_prefix("0o") {
-        (8, b)
-    } else if let Some(b) = lower.strip_prefix("0b") {
-        (2, b)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
+    let (radix, body) = go_radix_digits(&lower)?;
     let magnitude = i128::from_str_radix(body, radix).ok()?;
     let value = if neg { -magnitude } else { magnitude };
     i64::try_from(value).ok()
